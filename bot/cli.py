@@ -1,0 +1,114 @@
+"""The ``newsbot`` command: build an index and ask it questions from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TextIO
+
+from retrieval.embedding import Embedder
+from retrieval.errors import NewsbotError, QuestionError
+from retrieval.index import load_index
+from retrieval.indexing import IndexReport, build_index
+from retrieval.search import Hit, Searcher, check_k
+from retrieval.settings import RetrievalSettings
+
+from bot.cli_output import hit_json, print_hits, print_index_report
+
+DEFAULT_SOURCES = [Path("seeds")]
+
+
+def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
+    """The argument parser; defaults come from ``settings``."""
+    parser = argparse.ArgumentParser(prog="newsbot", description="Cited news passages for your questions.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    index = commands.add_parser("index", help="build the index from article files or folders")
+    index.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                       help="article files (.txt, .jsonl) or folders; default: seeds/")
+    index.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
+                       help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+
+    ask = commands.add_parser("ask", help="print the passages that best answer a question")
+    ask.add_argument("question", nargs="?", help="the question; omit to read one question per line from stdin")
+    ask.add_argument("-k", type=int, default=3, metavar="N", help="number of passages (default: 3)")
+    ask.add_argument("--json", action="store_true", help="print one JSON object per question")
+    ask.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
+                     help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+    return parser
+
+
+def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
+    """``newsbot index``: read, chunk, embed and save; print what was read."""
+    report: IndexReport = build_index(args.paths or DEFAULT_SOURCES, args.index, embedder)
+    print_index_report(report, out)
+    return 0
+
+
+def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: TextIO) -> int:
+    """``newsbot ask``: answer one question, or each line of stdin."""
+    check_k(args.k)
+    searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name))
+    questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin)
+    failures = 0
+    for question in questions:
+        try:
+            hits = searcher.search(question, args.k)
+        except QuestionError as exc:
+            failures += 1
+            _report_question_error(question, exc, args.json, out)
+            continue
+        _print_answer(question, hits, args.json, out)
+    return 1 if failures else 0
+
+
+def _lines(stdin: TextIO) -> Iterable[str]:
+    for line in stdin:
+        if line.strip():
+            yield line.rstrip("\n")
+
+
+def _print_answer(question: str, hits: list[Hit], as_json: bool, out: TextIO) -> None:
+    if as_json:
+        payload = {"question": question, "results": [hit_json(hit) for hit in hits]}
+        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    else:
+        print_hits(question, hits, out)
+    out.flush()
+
+
+def _report_question_error(question: str, exc: QuestionError, as_json: bool, out: TextIO) -> None:
+    print(f"newsbot: {exc}", file=sys.stderr)
+    if as_json:
+        out.write(json.dumps({"question": question, "error": str(exc), "results": []}, ensure_ascii=False) + "\n")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``newsbot`` console script."""
+    from dotenv import load_dotenv
+
+    load_dotenv()
+    try:
+        settings = RetrievalSettings.from_env()
+        args = build_parser(settings).parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                            format="%(levelname)s %(name)s: %(message)s")
+        embedder = Embedder(settings)
+        if args.command == "index":
+            return run_index(args, embedder, sys.stdout)
+        return run_ask(args, embedder, sys.stdout, sys.stdin)
+    except NewsbotError as exc:
+        print(f"newsbot: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("newsbot: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

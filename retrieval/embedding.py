@@ -1,0 +1,105 @@
+"""The embedder: owns the sentence-transformers model, loads it late, encodes with prompts."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from retrieval.errors import ModelBuildError
+from retrieval.model_build import MODEL_NAME, PROMPTS, ensure_default_model
+from retrieval.settings import RetrievalSettings
+
+log = logging.getLogger(__name__)
+
+DEFAULT_MODEL_ID = "multilingual-e5-small"
+_PROGRESS_THRESHOLD = 64
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What an index records about the model that embedded it."""
+
+    name: str
+    dimension: int
+    prompts: dict[str, str]
+
+
+class Embedder:
+    """Encodes questions and passages into normalised vectors.
+
+    Nothing is loaded at construction; ``warm_up`` (called on first use) builds the
+    default model if needed and loads it.
+    """
+
+    def __init__(self, settings: RetrievalSettings) -> None:
+        self._settings = settings
+        self._model = None
+        self._info: ModelInfo | None = None
+
+    @property
+    def model_name(self) -> str:
+        """The name recorded in index manifests (no loading needed)."""
+        return self._settings.embedding_model or DEFAULT_MODEL_ID
+
+    def warm_up(self) -> ModelInfo:
+        """Load the model (building the default one on first use); idempotent."""
+        if self._info is None:
+            self._model, prompts = self._load()
+            dimension = int(self._model.get_embedding_dimension())
+            self._info = ModelInfo(self.model_name, dimension, prompts)
+        return self._info
+
+    def _load(self):
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        name = self._settings.embedding_model
+        if name is None:
+            built = ensure_default_model(self._settings.model_cache)
+            log.info("loading %s from %s", MODEL_NAME, built.path)
+            return SentenceTransformer(str(built.path), device="cpu", local_files_only=True), dict(PROMPTS)
+        try:
+            model = SentenceTransformer(name, device="cpu")
+        except Exception as exc:  # the library raises many kinds for a bad name or no network
+            raise ModelBuildError(
+                f"cannot load embedding model {name!r} ({exc.__class__.__name__}: {exc}). "
+                "NEWSBOT_EMBEDDING_MODEL must name a sentence-transformers model this machine can "
+                "download, or a local model folder; unset it to use the built-in multilingual-e5-small."
+            ) from exc
+        prompts = {k: v for k, v in (model.prompts or {}).items() if k in ("query", "passage") and v}
+        return model, prompts
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model sees for ``text`` as a passage, prompt and special tokens included."""
+        info = self.warm_up()
+        ids = self._model.tokenizer(info.prompts.get("passage", "") + text, add_special_tokens=True)["input_ids"]
+        return len(ids)
+
+    @property
+    def max_tokens(self) -> int:
+        """The model's sequence limit."""
+        self.warm_up()
+        return int(self._model.max_seq_length)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        """Normalised float32 vectors for ``texts``; shows progress for long runs on a terminal."""
+        return self._encode(texts, "passage")
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """One normalised float32 vector for a question."""
+        return self._encode([text], "query")[0]
+
+    def _encode(self, texts: list[str], kind: str) -> np.ndarray:
+        info = self.warm_up()
+        if not texts:
+            return np.zeros((0, info.dimension), dtype=np.float32)
+        vectors = self._model.encode(
+            texts, prompt=info.prompts.get(kind), batch_size=self._settings.batch_size,
+            normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty(),
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

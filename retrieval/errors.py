@@ -1,0 +1,35 @@
+"""The exceptions newsbot raises on purpose; each message tells the reader what to do next.
+
+NewsbotError
+├── ConfigError          a setting or command-line value is invalid
+├── ModelBuildError      the default embedding model could not be built or loaded
+├── SourceError          an article file or record could not be read
+├── IndexFolderError     the index folder is missing, corrupt or from another model/format
+└── QuestionError        a question is empty or unusable
+"""
+
+from __future__ import annotations
+
+
+class NewsbotError(Exception):
+    """Base class for problems that are reported to users as plain messages."""
+
+
+class ConfigError(NewsbotError):
+    """A setting, environment variable or command-line value is invalid."""
+
+
+class ModelBuildError(NewsbotError):
+    """The embedding model could not be built or loaded."""
+
+
+class SourceError(NewsbotError):
+    """An article source (file or record) could not be read."""
+
+
+class IndexFolderError(NewsbotError):
+    """The index folder is missing, damaged, or was built differently."""
+
+
+class QuestionError(NewsbotError):
+    """A question cannot be searched as given."""

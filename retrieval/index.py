@@ -1,0 +1,219 @@
+"""The index folder: FAISS vectors plus passage metadata, replaced atomically, checked on load.
+
+Layout of an index folder ``DIR``::
+
+    DIR/CURRENT               name of the live generation (replaced atomically)
+    DIR/<generation>/manifest.json   model, dimension, prompts, chunking, counts, checksums
+    DIR/<generation>/vectors.faiss   inner-product FAISS index over normalised vectors
+    DIR/<generation>/passages.jsonl  one passage per line, in vector order
+    DIR/<generation>/articles.jsonl  one article summary per line
+
+A new index is written to a fresh generation folder and only then named in ``CURRENT``, so
+a crash at any moment leaves the previous index whole. No pickle anywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.chunking import Passage
+from retrieval.errors import IndexFolderError
+
+FORMAT_VERSION = 1
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+VECTORS = "vectors.faiss"
+PASSAGES = "passages.jsonl"
+ARTICLES = "articles.jsonl"
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an index holds and how it was built."""
+
+    format_version: int
+    model: str
+    dimension: int
+    prompts: dict[str, str]
+    chunking: dict[str, int]
+    articles: int
+    passages: int
+    outlets: dict[str, int]
+    created: str
+    checksums: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    """The article-level facts an index keeps (text lives in the passages)."""
+
+    id: str
+    outlet: str
+    title: str
+    date: str | None
+    url: str | None
+    source: str
+    passages: int
+
+
+class PassageIndex:
+    """Normalised vectors in FAISS with their passages; exact inner-product search."""
+
+    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index) -> None:
+        self.manifest = manifest
+        self.passages = passages
+        self._faiss = faiss_index
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[float, Passage]]:
+        """The ``k`` passages nearest to ``vector``, best first, as (score, passage)."""
+        k = min(k, len(self.passages))
+        if k <= 0:
+            return []
+        scores, rows = self._faiss.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
+        return [(float(s), self.passages[r]) for s, r in zip(scores[0], rows[0]) if r >= 0]
+
+
+def build_faiss(vectors: np.ndarray):
+    """An exact inner-product FAISS index over ``vectors`` (rows already normalised)."""
+    import faiss
+
+    index = faiss.IndexFlatIP(vectors.shape[1])
+    if len(vectors):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
+def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articles: list[ArticleSummary],
+               vectors: np.ndarray) -> Path:
+    """Write a new generation under ``folder`` and make it current; returns its path."""
+    import faiss
+
+    folder.mkdir(parents=True, exist_ok=True)
+    generation = folder / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    generation.mkdir()
+    try:
+        faiss.write_index(build_faiss(vectors), str(generation / VECTORS))
+        _write_jsonl(generation / PASSAGES, (asdict(p) for p in passages))
+        _write_jsonl(generation / ARTICLES, (asdict(a) for a in articles))
+        checksums = {name: _sha256(generation / name) for name in (VECTORS, PASSAGES, ARTICLES)}
+        final = Manifest(**{**asdict(manifest), "checksums": checksums})
+        _write_durable(generation / MANIFEST, json.dumps(asdict(final), indent=2, ensure_ascii=False) + "\n")
+        _write_durable(folder / f".{CURRENT}.tmp", generation.name + "\n", replace=folder / CURRENT)
+    except BaseException:
+        shutil.rmtree(generation, ignore_errors=True)
+        raise
+    _prune(folder, keep=generation.name)
+    return generation
+
+
+def load_index(folder: Path, *, model: str) -> PassageIndex:
+    """Open the current generation of ``folder``, refusing a damaged or mismatched index."""
+    import faiss
+
+    generation = current_generation(folder)
+    manifest = read_manifest(generation)
+    rebuild = f"rebuild it with: newsbot index --index {folder}"
+    if manifest.format_version != FORMAT_VERSION:
+        raise IndexFolderError(
+            f"the index at {folder} has format version {manifest.format_version}, this newsbot reads "
+            f"version {FORMAT_VERSION}; {rebuild}")
+    if manifest.model != model:
+        raise IndexFolderError(
+            f"the index at {folder} was built with model {manifest.model!r} but newsbot is set to use "
+            f"{model!r}; {rebuild} (or set NEWSBOT_EMBEDDING_MODEL to the index's model)")
+    for name, digest in manifest.checksums.items():
+        path = generation / name
+        if not path.is_file() or _sha256(path) != digest:
+            raise IndexFolderError(f"the index at {folder} is damaged ({name} is missing or altered); {rebuild}")
+    try:
+        vectors = faiss.read_index(str(generation / VECTORS))
+        passages = [Passage(**row) for row in _read_jsonl(generation / PASSAGES)]
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise IndexFolderError(f"the index at {folder} cannot be read ({exc}); {rebuild}") from exc
+    if vectors.ntotal != len(passages) or vectors.d != manifest.dimension:
+        raise IndexFolderError(f"the index at {folder} is inconsistent (vectors and passages differ); {rebuild}")
+    return PassageIndex(manifest, passages, vectors)
+
+
+def current_generation(folder: Path) -> Path:
+    """The live generation folder of ``folder``."""
+    if not folder.is_dir():
+        raise IndexFolderError(
+            f"no index at {folder}; build one with: newsbot index [PATH ...] --index {folder}")
+    try:
+        name = (folder / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        raise IndexFolderError(
+            f"{folder} is not a newsbot index (no readable {CURRENT} file); "
+            f"build one with: newsbot index --index {folder}") from None
+    generation = folder / name
+    if not name or "/" in name or not generation.is_dir():
+        raise IndexFolderError(f"the index at {folder} is damaged ({CURRENT} names a missing folder); "
+                               f"rebuild it with: newsbot index --index {folder}")
+    return generation
+
+
+def read_manifest(generation: Path) -> Manifest:
+    """Parse ``manifest.json`` of a generation folder."""
+    try:
+        return Manifest(**json.loads((generation / MANIFEST).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
+        raise IndexFolderError(
+            f"the index at {generation.parent} is damaged ({MANIFEST}: {exc}); "
+            f"rebuild it with: newsbot index --index {generation.parent}") from None
+
+
+def read_articles(folder: Path) -> list[ArticleSummary]:
+    """The article summaries of the current generation."""
+    return [ArticleSummary(**row) for row in _read_jsonl(current_generation(folder) / ARTICLES)]
+
+
+def _write_jsonl(path: Path, rows) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        for row in rows:
+            out.write(json.dumps(row, ensure_ascii=False) + "\n")
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _read_jsonl(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def _write_durable(path: Path, text: str, *, replace: Path | None = None) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    if replace is not None:
+        os.replace(path, replace)
+    directory = os.open(str((replace or path).parent), os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as data:
+        for block in iter(lambda: data.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _prune(folder: Path, *, keep: str) -> None:
+    """Remove generations other than ``keep`` (older ones, or ones left by a crash)."""
+    for child in folder.iterdir():
+        if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
+            shutil.rmtree(child, ignore_errors=True)
