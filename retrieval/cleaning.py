@@ -20,8 +20,8 @@ _RELATED = re.compile(
 )
 # "Editor: ...", "Penulis: ...", "Laporan Wartawan Tribunnews.com ...", "Sumber: ..."
 _CREDIT = re.compile(
-    r"^\W*(?:editor|penulis|reporter|pewarta|redaktur|penyunting|kontributor|fotografer|"
-    r"penerjemah|sumber|author|writer|laporan\s+(?:wartawan|reporter|koresponden))\b\s*[:\-–—]?\s*\S",
+    r"^\W*(?:(?:editor|penulis|reporter|pewarta|redaktur|penyunting|kontributor|fotografer|"
+    r"penerjemah|sumber|author|writer)\s*[:\-–—]|laporan\s+(?:wartawan|reporter|koresponden)\b)",
     re.IGNORECASE,
 )
 # "oleh Nama diperbarui 18 Jun 2024, 10:23 WIB", "Diterbitkan 18 Jun 2024, 10:01 WIB"

