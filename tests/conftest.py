@@ -39,8 +39,8 @@ def embedder(settings) -> Embedder:
     return embedder
 
 
-@pytest.fixture()
-def cli_env(settings, monkeypatch) -> dict[str, str]:
+@pytest.fixture(scope="session")
+def cli_env(settings) -> dict[str, str]:
     """Environment for running the real ``newsbot`` command against the session's model."""
     import os
 

@@ -1,0 +1,80 @@
+"""Measure the retrieval core: model build, seed indexing, ask latency, ingest throughput, memory.
+
+Usage: python benchmarks/bench_retrieval.py [--corpus PATH] [--articles N] [--queries N]
+Prints one JSON object. Run on an idle machine; numbers depend on the core count it reports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from retrieval.embedding import Embedder
+from retrieval.index import load_index
+from retrieval.indexing import build_index
+from retrieval.model_build import ensure_default_model
+from retrieval.search import Searcher
+from retrieval.settings import RetrievalSettings
+
+ROOT = Path(__file__).resolve().parent.parent
+QUESTIONS = [
+    "Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?",
+    "Berapa kontainer amunisi yang dipasok Korea Utara ke Rusia?", "Apa isi surat Putin untuk Kim Jong Un?",
+    "What did Kim write to Putin in October?", "Siapa Yuri Ushakov?",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "indosum_articles.jsonl")
+    parser.add_argument("--articles", type=int, default=500)
+    parser.add_argument("--queries", type=int, default=200)
+    args = parser.parse_args()
+    results: dict[str, object] = {"cores": os.cpu_count()}
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp_path = Path(tmp)
+        started = time.perf_counter()
+        ensure_default_model(tmp_path / "models")
+        results["model_build_s"] = round(time.perf_counter() - started, 2)
+
+        settings = RetrievalSettings(tmp_path / "index", None, tmp_path / "models", 32)
+        embedder = Embedder(settings)
+        started = time.perf_counter()
+        embedder.warm_up()
+        results["model_load_s"] = round(time.perf_counter() - started, 2)
+
+        report = build_index([ROOT / "seeds"], tmp_path / "seeds-index", embedder)
+        results["index_seeds_s"] = round(report.seconds["total"], 2)
+        results["seed_passages"] = report.passages
+
+        searcher = Searcher(embedder, load_index(tmp_path / "seeds-index", model=embedder.model_name))
+        searcher.search(QUESTIONS[0])
+        latencies = []
+        for i in range(args.queries):
+            started = time.perf_counter()
+            searcher.search(QUESTIONS[i % len(QUESTIONS)], k=3)
+            latencies.append((time.perf_counter() - started) * 1000)
+        latencies.sort()
+        results["ask_ms_p50"] = round(statistics.median(latencies), 1)
+        results["ask_ms_p95"] = round(latencies[int(0.95 * len(latencies)) - 1], 1)
+
+        lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.articles]
+        (tmp_path / "slice.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        report = build_index([tmp_path / "slice.jsonl"], tmp_path / "corpus-index", embedder)
+        results["corpus_articles"] = len(report.articles)
+        results["corpus_passages"] = report.passages
+        results["corpus_embed_s"] = round(report.seconds["embed"], 1)
+        results["corpus_total_s"] = round(report.seconds["total"], 1)
+        results["passages_per_s"] = round(report.passages / report.seconds["embed"], 1)
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()

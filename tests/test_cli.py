@@ -1,0 +1,105 @@
+"""The ``newsbot`` command, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SEEDS
+
+QUESTIONS = "Kapan Putin akan mengunjungi Vietnam?\n\nWho is Putin's foreign policy adviser?\n"
+
+
+def newsbot(*args: str, env: dict, stdin: str = "", cwd=ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def index_run(tmp_path_factory, cli_env):
+    folder = tmp_path_factory.mktemp("cli") / "index"
+    return folder, newsbot("index", str(SEEDS), "--index", str(folder), env=cli_env)
+
+
+@pytest.fixture()
+def indexed(index_run):
+    folder, result = index_run
+    assert result.returncode == 0, result.stderr
+    return folder
+
+
+def test_index_reports_outlets_and_passages(index_run):
+    _, result = index_run
+    for outlet in ("Kontan", "Liputan6", "VOA Indonesia", "Tribunnews", "Eastjourneymagz"):
+        assert outlet in result.stdout
+    assert "Read 5 articles from 5 outlets" in result.stdout and "Passages:" in result.stdout
+
+
+def test_ask_json_from_stdin(indexed, cli_env):
+    result = newsbot("ask", "--json", "-k", "2", "--index", str(indexed), stdin=QUESTIONS, env=cli_env)
+    assert result.returncode == 0, result.stderr
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answers] == [
+        "Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?"]
+    keys = {"rank", "score", "outlet", "title", "date", "url", "article_id", "passage_id", "text"}
+    for answer in answers:
+        assert len(answer["results"]) == 2
+        assert all(set(r) >= keys for r in answer["results"])
+        assert [r["rank"] for r in answer["results"]] == [1, 2]
+    assert any("Ushakov" in r["text"] for r in answers[1]["results"])
+
+
+def test_ask_text_shows_citation(indexed, cli_env):
+    result = newsbot("ask", "Berapa kontainer amunisi dikirim ke Rusia?", "--index", str(indexed), env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "1. " in result.stdout and " · 2024-06-18 · " in result.stdout and "11.000" in result.stdout
+
+
+def test_bad_questions_fail_clearly_without_stopping_the_batch(indexed, cli_env):
+    result = newsbot("ask", "--json", "--index", str(indexed), env=cli_env,
+                     stdin="x" * 10_000 + "\nSiapa Yuri Ushakov?\n")
+    assert result.returncode == 1
+    first, second = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "10,000 characters" in first["error"] and first["results"] == []
+    assert second["results"]
+    assert "10,000 characters" in result.stderr and "Traceback" not in result.stderr
+    empty = newsbot("ask", "  ", "--index", str(indexed), env=cli_env)
+    assert empty.returncode == 1 and "question is empty" in empty.stderr
+
+
+def test_missing_and_corrupt_index(tmp_path, cli_env):
+    missing = newsbot("ask", "Putin?", "--index", str(tmp_path / "nope"), env=cli_env)
+    assert missing.returncode == 1 and "newsbot index" in missing.stderr and "Traceback" not in missing.stderr
+    (tmp_path / "junk").mkdir()
+    (tmp_path / "junk" / "CURRENT").write_text("gen-gone\n")
+    corrupt = newsbot("ask", "Putin?", "--index", str(tmp_path / "junk"), env=cli_env)
+    assert corrupt.returncode == 1 and "damaged" in corrupt.stderr
+
+
+def test_nothing_to_index_leaves_existing_index(indexed, tmp_path, cli_env):
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "notes.txt").write_text("")
+    before = sorted(p.name for p in indexed.iterdir())
+    result = newsbot("index", str(tmp_path / "empty"), "--index", str(indexed), env=cli_env)
+    assert result.returncode == 1 and "no articles found" in result.stderr
+    assert sorted(p.name for p in indexed.iterdir()) == before
+
+
+def test_bad_flags_and_env(indexed, cli_env):
+    bad_k = newsbot("ask", "Putin?", "-k", "0", "--index", str(indexed), env=cli_env)
+    assert bad_k.returncode == 1 and "between 1 and" in bad_k.stderr
+    bad_env = newsbot("ask", "Putin?", "--index", str(indexed), env={**cli_env, "NEWSBOT_BATCH_SIZE": "lots"})
+    assert bad_env.returncode == 1 and "NEWSBOT_BATCH_SIZE" in bad_env.stderr
+    other_model = newsbot("ask", "Putin?", "--index", str(indexed),
+                          env={**cli_env, "NEWSBOT_EMBEDDING_MODEL": "some/other-model"})
+    assert other_model.returncode == 1 and "built with model" in other_model.stderr
+
+
+def test_index_dir_from_environment(indexed, cli_env, tmp_path):
+    result = newsbot("ask", "Ushakov", "--json", "-k", "1", env={**cli_env, "NEWSBOT_INDEX_DIR": str(indexed)},
+                     cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["rank"] == 1
