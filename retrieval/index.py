@@ -129,7 +129,7 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
     if manifest.model != model:
         raise IndexFolderError(
             f"the index at {folder} was built with model {manifest.model!r} but newsbot is set to use "
-            f"{model!r}; {rebuild} (or set NEWSBOT_EMBEDDING_MODEL to the index's model)")
+            f"{model!r}; {rebuild}, or set NEWSBOT_EMBEDDING_MODEL back to the model the index was built with")
     for name, digest in manifest.checksums.items():
         path = generation / name
         if not path.is_file() or _sha256(path) != digest:

@@ -93,3 +93,25 @@ def test_half_built_folder_is_rebuilt(tmp_path):
     built = ensure_default_model(tmp_path)
     assert (built.path / MARKER).is_file()
     assert json.loads((built.path / "config.json").read_text())["model_type"] == "bert"
+
+
+def test_embedding_model_setting_takes_a_local_folder(built_model, embedder, tmp_path):
+    from retrieval.embedding import Embedder
+    from retrieval.settings import RetrievalSettings
+
+    custom = Embedder(RetrievalSettings(tmp_path, str(built_model.path), tmp_path, 8))
+    info = custom.warm_up()
+    assert info.name == str(built_model.path)
+    assert info.prompts == {"query": "query: ", "passage": "passage: "}
+    question = "Siapa penasihat Putin?"
+    assert float(custom.embed_query(question) @ embedder.embed_query(question)) > 0.9999
+
+
+def test_unreachable_model_name_fails_with_advice(tmp_path):
+    from retrieval.embedding import Embedder
+    from retrieval.errors import ModelBuildError
+    from retrieval.settings import RetrievalSettings
+
+    missing = Embedder(RetrievalSettings(tmp_path, str(tmp_path / "no-such-model"), tmp_path, 8))
+    with pytest.raises(ModelBuildError, match="NEWSBOT_EMBEDDING_MODEL"):
+        missing.warm_up()
