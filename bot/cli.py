@@ -12,12 +12,19 @@ from typing import TextIO
 
 from retrieval.embedding import Embedder
 from retrieval.errors import NewsbotError, QuestionError
-from retrieval.index import load_index
-from retrieval.indexing import IndexReport, build_index
+from retrieval.index import load_index, read_articles
+from retrieval.indexing import IndexReport, build_index, open_or_build
 from retrieval.search import Hit, Searcher, check_k
 from retrieval.settings import RetrievalSettings
+from retrieval.sources import coverage
 
+from bot.answers import AnswerService
+from bot.app import RedactToken, build_application, run
+from bot.chat import chat
 from bot.cli_output import hit_json, print_hits, print_index_report
+from bot.handlers import BotData
+from bot.limits import RateLimiter
+from bot.settings import AnswerSettings, BotSettings
 
 DEFAULT_SOURCES = [Path("seeds")]
 
@@ -40,6 +47,15 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
                      help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+
+    run = commands.add_parser("run", help="start the Telegram bot (builds the index from seeds/ on first run)")
+    run.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
+                     help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+
+    chat = commands.add_parser("chat", help="talk to the bot's answer pipeline in this terminal")
+    chat.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
+                      help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+    chat.add_argument("--lang", choices=["id", "en"], default="id", help="interface language (default: id)")
     return parser
 
 
@@ -88,6 +104,33 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
         out.write(json.dumps({"question": question, "error": str(exc), "results": []}, ensure_ascii=False) + "\n")
 
 
+def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
+    """``newsbot chat``: the same answers and cards as the bot, as plain text."""
+    answer_settings = AnswerSettings.from_env()
+    index = load_index(args.index, model=embedder.model_name)
+    service = AnswerService(Searcher(embedder, index), min_score=answer_settings.min_score)
+    return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
+
+
+def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
+    """``newsbot run``: wire settings, index, answer service and handlers, then serve."""
+    bot_settings = BotSettings.from_env()
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(RedactToken(bot_settings.token))
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    index = open_or_build(args.index, embedder, DEFAULT_SOURCES)
+    data = BotData(
+        answers=AnswerService(Searcher(embedder, index), min_score=bot_settings.answers.min_score),
+        limiter=RateLimiter(bot_settings.questions_per_minute),
+        coverage=coverage(read_articles(args.index)),
+        allowed_ids=bot_settings.allowed_ids,
+        results_per_page=bot_settings.answers.results_per_page,
+    )
+    run(build_application(bot_settings, data), bot_settings)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``newsbot`` console script."""
     from dotenv import load_dotenv
@@ -101,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
         embedder = Embedder(settings)
         if args.command == "index":
             return run_index(args, embedder, sys.stdout)
-        return run_ask(args, embedder, sys.stdout, sys.stdin)
+        if args.command == "ask":
+            return run_ask(args, embedder, sys.stdout, sys.stdin)
+        if args.command == "chat":
+            return run_chat(args, embedder)
+        return run_bot(args, embedder)
     except NewsbotError as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1

@@ -13,7 +13,7 @@ from retrieval.articles import Article, ReadReport, read_sources
 from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
 from retrieval.errors import SourceError
-from retrieval.index import FORMAT_VERSION, ArticleSummary, Manifest, save_index
+from retrieval.index import FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, load_index, save_index
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +74,16 @@ def _unique(report: ReadReport) -> list[Article]:
 def _summaries(articles: list[Article], passages: list[Passage]) -> list[ArticleSummary]:
     counts = Counter(p.article_id for p in passages)
     return [ArticleSummary(a.id, a.outlet, a.title, a.date, a.url, a.source, counts[a.id]) for a in articles]
+
+
+def open_or_build(folder: Path, embedder: Embedder, sources: list[Path]) -> PassageIndex:
+    """Load the index in ``folder``; build it from ``sources`` first if there is none yet.
+
+    Only a missing or empty folder is built; a damaged index is reported, never overwritten.
+    """
+    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+        log.info("no index at %s yet: building it from %s", folder, ", ".join(map(str, sources)))
+        report = build_index(sources, folder, embedder)
+        log.info("indexed %d articles, %d passages in %.1f s", len(report.articles), report.passages,
+                 report.seconds["total"])
+    return load_index(folder, model=embedder.model_name)

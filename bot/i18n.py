@@ -1,0 +1,90 @@
+"""Interface strings in Indonesian and English, chosen from the user's Telegram language."""
+
+from __future__ import annotations
+
+DEFAULT_LANGUAGE = "id"
+
+_STRINGS: dict[str, dict[str, str]] = {
+    "start": {
+        "id": ("Halo! Saya newsbot. Tanyakan apa saja tentang berita dengan kata-kata Anda sendiri, "
+               "dan saya kirimkan kutipan artikel yang paling menjawabnya, lengkap dengan media, judul "
+               "dan tanggalnya.\n\nCoba salah satu pertanyaan ini:"),
+        "en": ("Hi! I'm newsbot. Ask anything about the news in your own words and I'll send the "
+               "passages from news articles that best answer it, each with its outlet, title and "
+               "date.\n\nTry one of these questions:"),
+    },
+    "help": {
+        "id": ("<b>Cara bertanya</b>\n"
+               "• Di chat pribadi: kirim pertanyaan Anda, dalam bahasa Indonesia atau Inggris.\n"
+               "• Di grup: sebut @{username} atau pakai /ask pertanyaan.\n"
+               "• Di chat mana pun: ketik @{username} pertanyaan (mode inline).\n"
+               "• Tekan <b>Lainnya</b> untuk kutipan berikutnya.\n\n"
+               "<b>Perintah</b>\n/start — perkenalan dan contoh\n/help — bantuan ini\n"
+               "/sources — media dan rentang tanggal yang dicakup\n/ask pertanyaan — bertanya (untuk grup)"),
+        "en": ("<b>How to ask</b>\n"
+               "• In a private chat: send your question, in Indonesian or English.\n"
+               "• In a group: mention @{username} or use /ask question.\n"
+               "• In any chat: type @{username} question (inline mode).\n"
+               "• Tap <b>More</b> for further passages.\n\n"
+               "<b>Commands</b>\n/start — introduction and examples\n/help — this help\n"
+               "/sources — outlets and dates covered\n/ask question — ask (for groups)"),
+    },
+    "sources_head": {"id": "<b>Sumber dalam indeks</b> ({articles} artikel):",
+                     "en": "<b>Sources in the index</b> ({articles} articles):"},
+    "sources_line": {"id": "• {outlet}: {count} artikel{dates}", "en": "• {outlet}: {count} article(s){dates}"},
+    "no_answer": {
+        "id": "Maaf, saya tidak menemukan kutipan berita yang menjawab pertanyaan itu. Coba ulangi dengan "
+              "kata lain, sebut nama orang, tempat atau peristiwanya.",
+        "en": "Sorry, I found no news passage that answers that. Try rephrasing it, naming the people, "
+              "places or events involved.",
+    },
+    "empty_question": {"id": "Tulis pertanyaan Anda, misalnya: {example}",
+                       "en": "Type your question, for example: {example}"},
+    "too_long": {"id": "Pertanyaannya terlalu panjang ({length} karakter). Tanyakan dalam {limit} karakter saja.",
+                 "en": "That question is too long ({length} characters). Please ask in at most {limit}."},
+    "no_words": {"id": "Saya hanya bisa menjawab pertanyaan berupa kata-kata. Coba tulis pertanyaan Anda.",
+                 "en": "I can only answer questions written in words. Please type your question."},
+    "text_only": {"id": "Saya hanya membaca pertanyaan berupa teks. Kirim pertanyaan Anda sebagai pesan.",
+                  "en": "I can only read text questions. Please send your question as a message."},
+    "unknown_command": {"id": "Perintah itu tidak saya kenal. Lihat /help.",
+                        "en": "I don't know that command. See /help."},
+    "rate_limited": {"id": "Pelan-pelan ya, terlalu banyak pertanyaan. Coba lagi dalam {seconds} detik.",
+                     "en": "Easy there, that's a lot of questions. Please try again in {seconds} seconds."},
+    "not_allowed": {"id": "Maaf, bot ini hanya untuk pengguna terdaftar.",
+                    "en": "Sorry, this bot is only available to registered users."},
+    "expired": {"id": "Hasil ini sudah kedaluwarsa. Silakan tanyakan lagi.",
+                "en": "These results have expired. Please ask again."},
+    "no_more": {"id": "Tidak ada kutipan lain.", "en": "There are no more passages."},
+    "more": {"id": "Lainnya ▸", "en": "More ▸"},
+    "error": {"id": "Maaf, ada yang salah di pihak kami. Silakan coba lagi sebentar lagi.",
+              "en": "Sorry, something went wrong on our side. Please try again in a moment."},
+    "ask_usage": {"id": "Tulis pertanyaan setelah /ask, misalnya: /ask {example}",
+                  "en": "Put your question after /ask, for example: /ask {example}"},
+    "unknown_date": {"id": "tanggal tidak diketahui", "en": "date unknown"},
+    "closest": {"id": "Kutipan terdekat (mungkin tidak menjawab):", "en": "Closest passages (may not answer):"},
+    "page": {"id": "Hasil {first}–{last} untuk: {question}", "en": "Results {first}–{last} for: {question}"},
+}
+
+EXAMPLES = {
+    "id": ["Kapan Putin akan mengunjungi Vietnam?", "Siapa penasihat kebijakan luar negeri Putin?",
+           "Apa isi surat Putin untuk Kim Jong Un?"],
+    "en": ["When will Putin visit Vietnam?", "Who is Putin's foreign policy adviser?",
+           "What did Putin promise North Korea in his letter?"],
+}
+
+COMMANDS = {
+    "id": [("start", "Perkenalan dan contoh pertanyaan"), ("help", "Cara bertanya"),
+           ("sources", "Media dan tanggal yang dicakup"), ("ask", "Tanyakan sesuatu (untuk grup)")],
+    "en": [("start", "Introduction and example questions"), ("help", "How to ask"),
+           ("sources", "Outlets and dates covered"), ("ask", "Ask a question (for groups)")],
+}
+
+
+def language_for(code: str | None) -> str:
+    """English for English-language Telegram clients, Indonesian for everyone else."""
+    return "en" if code and code.lower().startswith("en") else DEFAULT_LANGUAGE
+
+
+def text(key: str, language: str, **values: object) -> str:
+    """The interface string ``key`` in ``language``, with ``values`` filled in."""
+    return _STRINGS[key][language].format(**values)

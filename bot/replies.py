@@ -1,0 +1,65 @@
+"""Reply pages: which cards go in which message, and the "More" button beneath the last one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from retrieval.search import Hit
+from retrieval.sources import OutletCoverage
+
+from bot.answers import card_data
+from bot.formatting import card_html, card_plain, split_messages
+from bot.i18n import text as t
+
+MORE_PREFIX = "more"
+
+
+@dataclass(frozen=True)
+class PageReply:
+    """Messages to send for one page of results, and where the next page starts (None: last)."""
+
+    messages: list[str]
+    next_offset: int | None
+
+
+def page_reply(hits: list[Hit], offset: int, size: int, language: str) -> PageReply:
+    """HTML messages for ``hits[offset:offset+size]``."""
+    shown = hits[offset : offset + size]
+    cards = [card_html(card_data(hit), language) for hit in shown]
+    next_offset = offset + size if offset + size < len(hits) else None
+    return PageReply(split_messages(cards), next_offset)
+
+
+def plain_page(hits: list[Hit], offset: int, size: int, language: str) -> str:
+    """The same page as plain text, numbered, for the terminal chat."""
+    shown = hits[offset : offset + size]
+    return "\n\n".join(f"{offset + i}. {card_plain(card_data(hit), language)}" for i, hit in enumerate(shown, 1))
+
+
+def more_callback(token: str, offset: int) -> str:
+    """Callback data for the "More" button (well under Telegram's 64 bytes)."""
+    return f"{MORE_PREFIX}:{token}:{offset}"
+
+
+def parse_more(data: str) -> tuple[str, int] | None:
+    """(token, offset) from "More" callback data, or None if it is not ours."""
+    parts = data.split(":")
+    if len(parts) != 3 or parts[0] != MORE_PREFIX or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2])
+
+
+def sources_reply(rows: list[OutletCoverage], language: str) -> list[str]:
+    """The /sources listing, split like any reply."""
+    from html import escape
+
+    from bot.formatting import Card
+
+    total = sum(row.articles for row in rows)
+    lines = [t("sources_head", language, articles=total)]
+    for row in rows:
+        dates = ""
+        if row.first_date:
+            dates = f" ({row.first_date}" + (f" – {row.last_date})" if row.last_date != row.first_date else ")")
+        lines.append(t("sources_line", language, outlet=escape(row.outlet), count=row.articles, dates=dates))
+    return split_messages([Card(line, 0) for line in lines[1:]], header=lines[0]) if rows else [lines[0]]

@@ -1,0 +1,108 @@
+"""The bot's settings, read once from the environment (see .env.example)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from retrieval.errors import ConfigError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    """How answers are shown: passages per page and the score below which nothing is shown."""
+
+    results_per_page: int
+    min_score: float
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> AnswerSettings:
+        env = os.environ if env is None else env
+        return cls(results_per_page=_int(env, "NEWSBOT_RESULTS", 3, 1, 10),
+                   min_score=_float(env, "NEWSBOT_MIN_SCORE", 0.81))
+
+
+@dataclass(frozen=True)
+class BotSettings:
+    """Telegram connection, webhook, access and pacing settings."""
+
+    token: str
+    api_url: str
+    webhook_url: str | None
+    webhook_secret: str | None
+    webhook_listen: str
+    webhook_port: int
+    allowed_ids: frozenset[int]
+    questions_per_minute: int
+    answers: AnswerSettings
+
+    def __repr__(self) -> str:  # never show the token
+        return f"BotSettings(api_url={self.api_url!r}, webhook_url={self.webhook_url!r}, ...)"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> BotSettings:
+        env = os.environ if env is None else env
+        token = (env.get("TELEGRAM_BOT_TOKEN") or "").strip()
+        if not token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN is not set: get a token from @BotFather and put it in .env "
+                              "(copy .env.example to .env) or export it")
+        if not _TOKEN.match(token):
+            raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits, a colon, then "
+                              "letters); copy it again from @BotFather")
+        webhook_url = (env.get("TELEGRAM_WEBHOOK_URL") or "").strip() or None
+        secret = (env.get("TELEGRAM_WEBHOOK_SECRET") or "").strip() or None
+        if webhook_url and not webhook_url.startswith("https://"):
+            raise ConfigError("TELEGRAM_WEBHOOK_URL must be an https:// URL that Telegram can reach")
+        if webhook_url and not (secret and _SECRET.match(secret)):
+            raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be set with TELEGRAM_WEBHOOK_URL: 1-256 characters "
+                              "of A-Z, a-z, 0-9, _ and -")
+        return cls(
+            token=token,
+            api_url=(env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL,
+            webhook_url=webhook_url, webhook_secret=secret,
+            webhook_listen=(env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1",
+            webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
+            allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
+            questions_per_minute=_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
+            answers=AnswerSettings.from_env(env),
+        )
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}, e.g. {name}={default}")
+    return int(raw)
+
+
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -2.0
+    if not -1.0 <= value <= 1.0:
+        raise ConfigError(f"{name}={raw!r} must be a number from -1 to 1, e.g. {name}={default}")
+    return value
+
+
+def _ids(raw: str) -> frozenset[int]:
+    ids = set()
+    for part in re.split(r"[,\s]+", raw.strip()):
+        if not part:
+            continue
+        if not re.fullmatch(r"-?\d+", part):
+            raise ConfigError(f"NEWSBOT_ALLOWED_IDS must list numeric user or chat ids separated by commas; "
+                              f"{part!r} is not one")
+        ids.add(int(part))
+    return frozenset(ids)

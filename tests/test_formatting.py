@@ -1,0 +1,71 @@
+"""Cards are valid Telegram HTML within the limits, whatever the passage holds."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.formatting import (MAX_ENTITIES, MAX_MESSAGE, CardData, card_html, card_plain, inline_description,
+                            inline_title, split_messages, utf16_len)
+
+from fake_telegram import check_html
+
+NASTY = st.text(alphabet=st.sampled_from(list("<>&\"'*_`[]()#/\\ \n abcXYZ😀é\u200b&lt;")), max_size=300)
+ANY_TEXT = st.one_of(st.text(max_size=9000), NASTY, st.text(alphabet="<&>", min_size=3000, max_size=6000))
+
+
+def data(text: str, *, title: str = "Judul", url: str | None = None, outlet: str = "Kontan") -> CardData:
+    return CardData(outlet=outlet, date="2024-06-18", title=title, url=url, text=text)
+
+
+def test_card_shows_outlet_date_title_and_escaped_text():
+    card = card_html(data("Putin <b>bilang</b> & \"pergi\"", url="https://example.com/a?b=1&c=2"), "id")
+    assert card.html == ('<b>Kontan</b> · 2024-06-18 · <a href="https://example.com/a?b=1&amp;c=2">Judul</a>\n'
+                         'Putin &lt;b&gt;bilang&lt;/b&gt; &amp; "pergi"')
+    assert check_html(card.html)[1] == card.entities == 2
+
+
+def test_card_without_url_or_date():
+    card = card_html(CardData("VOA Indonesia", None, "Kim & Putin", None, "Teks."), "en")
+    assert card.html == "<b>VOA Indonesia</b> · date unknown · <i>Kim &amp; Putin</i>\nTeks."
+    assert card_plain(CardData("VOA Indonesia", None, "Kim", None, "A.\n\nB."), "id") == (
+        "VOA Indonesia · tanggal tidak diketahui · Kim\nA.\nB.")
+
+
+def test_non_http_urls_are_not_linked():
+    assert "<a" not in card_html(data("x", url="javascript:alert(1)"), "id").html
+
+
+@settings(max_examples=150, deadline=None)
+@given(text=ANY_TEXT, title=st.text(max_size=400), outlet=st.text(min_size=1, max_size=60))
+def test_any_passage_gives_valid_html_within_limits(text, title, outlet):
+    card = card_html(data(text or "x", title=title, outlet=outlet), "id")
+    length, entities = check_html(card.html)
+    assert utf16_len(card.html) <= MAX_MESSAGE and length <= MAX_MESSAGE
+    assert entities == card.entities
+
+
+@settings(max_examples=80, deadline=None)
+@given(texts=st.lists(ANY_TEXT, min_size=1, max_size=12))
+def test_split_keeps_every_card_whole_and_within_limits(texts):
+    cards = [card_html(data(t or "x"), "en") for t in texts]
+    messages = split_messages(cards, header="<b>Hasil</b>")
+    for message in messages:
+        length, entities = check_html(message)
+        assert utf16_len(message) <= MAX_MESSAGE and entities <= MAX_ENTITIES
+    joined = "\n\n".join(messages)
+    assert all(card.html in joined for card in cards)
+    assert joined.count("<b>Kontan</b>") == len(cards)
+
+
+def test_many_small_cards_split_on_entity_limit():
+    cards = [card_html(data(f"p{i}"), "id") for i in range(60)]
+    messages = split_messages(cards)
+    assert len(messages) == 2
+    assert all(check_html(m)[1] <= MAX_ENTITIES for m in messages)
+
+
+def test_inline_pieces_are_short():
+    card = data("kata " * 500, title="T" * 300)
+    assert len(inline_title(card)) <= 120 and inline_title(card).startswith("Kontan: ")
+    assert len(inline_description(card)) <= 160
