@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,9 @@ class Embedder:
         self._settings = settings
         self._model = None
         self._info: ModelInfo | None = None
+        # The Rust tokenizer is not safe to call from several threads at once, and one encoding
+        # already uses every core, so calls into the model take turns.
+        self._lock = threading.Lock()
 
     @property
     def model_name(self) -> str:
@@ -46,10 +50,11 @@ class Embedder:
 
     def warm_up(self) -> ModelInfo:
         """Load the model (building the default one on first use); idempotent."""
-        if self._info is None:
-            self._model, prompts = self._load()
-            dimension = int(self._model.get_embedding_dimension())
-            self._info = ModelInfo(self.model_name, dimension, prompts)
+        with self._lock:
+            if self._info is None:
+                self._model, prompts = self._load()
+                dimension = int(self._model.get_embedding_dimension())
+                self._info = ModelInfo(self.model_name, dimension, prompts)
         return self._info
 
     def _load(self):
@@ -76,8 +81,9 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a passage, prompt and special tokens included."""
         info = self.warm_up()
-        ids = self._model.tokenizer(info.prompts.get("passage", "") + text, add_special_tokens=True)["input_ids"]
-        return len(ids)
+        with self._lock:
+            ids = self._model.tokenizer(info.prompts.get("passage", "") + text, add_special_tokens=True)
+        return len(ids["input_ids"])
 
     @property
     def max_tokens(self) -> int:
@@ -97,9 +103,10 @@ class Embedder:
         info = self.warm_up()
         if not texts:
             return np.zeros((0, info.dimension), dtype=np.float32)
-        vectors = self._model.encode(
-            texts, prompt=info.prompts.get(kind), batch_size=self._settings.batch_size,
-            normalize_embeddings=True, convert_to_numpy=True,
-            show_progress_bar=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty(),
-        )
+        with self._lock:
+            vectors = self._model.encode(
+                texts, prompt=info.prompts.get(kind), batch_size=self._settings.batch_size,
+                normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty(),
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -80,6 +80,7 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict]] = []
         self.updates: list[dict] = []
         self.errors: list[tuple[str, str]] = []
+        self._fail: set[str] = set()
         self._cond = threading.Condition()
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
@@ -120,6 +121,11 @@ class FakeBotApi:
                 self._cond.wait(remaining)
             return list(self.calls)
 
+    def fail_next(self, method: str) -> None:
+        """Answer the next call of ``method`` with a server error, as Telegram sometimes does."""
+        with self._cond:
+            self._fail.add(method)
+
     def sent(self, method: str, chat_id: int | None = None) -> list[dict]:
         with self._cond:
             return [p for m, p in self.calls if m == method and (chat_id is None or p.get("chat_id") == chat_id)]
@@ -131,6 +137,9 @@ class FakeBotApi:
         with self._cond:
             self.calls.append((method, params))
             self._cond.notify_all()
+            if method in self._fail:
+                self._fail.discard(method)
+                return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
         try:
             result = self._result(method, params)
         except TelegramHTMLError as exc:
@@ -196,7 +205,10 @@ class FakeBotApi:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (a long poll cancelled at shutdown)
 
             def log_message(self, *args):
                 pass

@@ -1,0 +1,57 @@
+"""Runs the real python-telegram-bot Application against the fake Bot API, in a thread."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from bot.app import announce_commands, build_application
+from bot.handlers import BotData
+from bot.settings import AnswerSettings, BotSettings
+
+from fake_telegram import FakeBotApi
+
+TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
+
+
+def bot_settings(api: FakeBotApi, **overrides) -> BotSettings:
+    values = dict(token=TOKEN, api_url=api.base_url, webhook_url=None, webhook_secret=None,
+                  webhook_listen="127.0.0.1", webhook_port=8443, allowed_ids=frozenset(),
+                  questions_per_minute=5, answers=AnswerSettings(3, 0.81))
+    values.update(overrides)
+    return BotSettings(**values)
+
+
+class BotHarness:
+    """Start/stop the bot exactly as ``newsbot run`` wires it, but on a background loop."""
+
+    def __init__(self, settings: BotSettings, data: BotData) -> None:
+        self.application = build_application(settings, data)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    def start(self) -> BotHarness:
+        self.thread.start()
+        self._run(self._start())
+        return self
+
+    def stop(self) -> None:
+        self._run(self._stop())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+    def _run(self, coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(60)
+
+    async def _start(self) -> None:
+        app = self.application
+        await app.initialize()
+        await announce_commands(app)
+        await app.start()
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+
+    async def _stop(self) -> None:
+        app = self.application
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()

@@ -1,0 +1,76 @@
+"""``newsbot run`` and ``newsbot chat`` as real processes."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from retrieval.indexing import build_index
+
+from bot_harness import TOKEN
+from conftest import ROOT, SEEDS
+from fake_telegram import FakeBotApi, message
+
+
+def test_run_without_token_fails_fast_with_advice(cli_env):
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": ""}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=120)
+    assert result.returncode == 1
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr and ".env.example" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_run_builds_index_answers_and_stops_cleanly_on_sigterm(cli_env, tmp_path):
+    api = FakeBotApi().start()
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "NEWSBOT_INDEX_DIR": str(tmp_path / "index")}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], stderr=subprocess.PIPE, text=True,
+                               env=env, cwd=ROOT)
+    log: list[str] = []
+    reader = threading.Thread(target=lambda: log.extend(iter(process.stderr.readline, "")), daemon=True)
+    reader.start()
+    try:
+        deadline = time.monotonic() + 240
+        while not any("ready" in line for line in log):
+            assert process.poll() is None, "".join(log)
+            assert time.monotonic() < deadline, "".join(log)
+            time.sleep(0.2)
+        api.push(message("Siapa Yuri Ushakov?", uid=31337))
+        api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 31337 for m, p in calls), 60)
+        assert "Ushakov" in api.sent("sendMessage", 31337)[0]["text"]
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        api.stop()
+    reader.join(5)
+    output = "".join(log)
+    assert "building it from seeds" in output and "newsbot is ready as @newsbot_test_bot" in output
+    assert TOKEN not in output and TOKEN.split(":")[1] not in output
+    assert (tmp_path / "index" / "CURRENT").is_file()
+
+
+@pytest.fixture(scope="module")
+def chat_index(embedder, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("chat") / "index"
+    build_index([SEEDS], folder, embedder)
+    return folder
+
+
+def test_chat_answers_pages_and_explains(cli_env, chat_index):
+    script = "Siapa Yuri Ushakov?\nlagi\n😀😀\nHow do I bake sourdough bread?\nquit\nnot reached\n"
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "chat", "--index", str(chat_index)], input=script,
+                            capture_output=True, text=True, env=cli_env, cwd=ROOT, timeout=300)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "1. " in out and "Ushakov" in out and "4. " in out
+    assert "hanya bisa menjawab pertanyaan berupa kata-kata" in out
+    assert "tidak menemukan kutipan" in out
+    assert "<b>" not in out

@@ -1,0 +1,93 @@
+"""Pure pieces of the bot: settings, limits, paging state, question checks, replies."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.answers import UnusableQuestion, usable_question
+from bot.i18n import language_for
+from bot.limits import Page, PageStore, RateLimiter
+from bot.replies import more_callback, parse_more, sources_reply
+from bot.settings import BotSettings
+from retrieval.errors import ConfigError
+from retrieval.sources import OutletCoverage
+
+TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
+
+
+def test_missing_token_names_the_setting_and_the_example_file():
+    with pytest.raises(ConfigError, match="TELEGRAM_BOT_TOKEN.*\\.env\\.example"):
+        BotSettings.from_env({})
+
+
+@pytest.mark.parametrize(("env", "match"), [
+    ({"TELEGRAM_BOT_TOKEN": "not-a-token"}, "does not look like a bot token"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "http://x"}, "https://"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x/hook"}, "TELEGRAM_WEBHOOK_SECRET"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": "12, bob"}, "NEWSBOT_ALLOWED_IDS"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_RESULTS": "0"}, "NEWSBOT_RESULTS"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_MIN_SCORE": "high"}, "NEWSBOT_MIN_SCORE"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
+])
+def test_bad_settings_say_what_to_fix(env, match):
+    with pytest.raises(ConfigError, match=match):
+        BotSettings.from_env(env)
+
+
+def test_settings_defaults_and_token_hidden_from_repr():
+    s = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": "12, -100200"})
+    assert s.api_url == "https://api.telegram.org/bot" and s.allowed_ids == {12, -100200}
+    assert s.answers.results_per_page == 3 and s.webhook_url is None
+    assert TOKEN not in repr(s)
+
+
+def test_rate_limiter_window():
+    limiter = RateLimiter(2, window=60)
+    assert limiter.wait_time(1, 0) == 0 and limiter.wait_time(1, 10) == 0
+    assert limiter.wait_time(1, 20) == pytest.approx(40)
+    assert limiter.wait_time(2, 20) == 0
+    assert limiter.wait_time(1, 61) == 0
+
+
+def test_page_store_expires_and_evicts():
+    store = PageStore(ttl=100, capacity=2)
+    first = store.put(Page("q1", [], "id", created=0))
+    second = store.put(Page("q2", [], "id", created=0))
+    assert store.get(first, now=50).question == "q1"
+    store.put(Page("q3", [], "id", created=0))
+    assert store.get(first, now=50) is None and store.get(second, now=50).question == "q2"
+    assert store.get(second, now=101) is None
+
+
+def test_more_callback_round_trip_and_foreign_data():
+    data = more_callback("abcdef0123", 27)
+    assert parse_more(data) == ("abcdef0123", 27) and len(data.encode()) <= 64
+    for foreign in ("more:x", "ex:1", "more:a:b", ""):
+        assert parse_more(foreign) is None
+
+
+@pytest.mark.parametrize(("raw", "reason"), [
+    (None, "empty_question"), ("  \n ", "empty_question"), ("x" * 4000, "too_long"),
+    ("😀🎉", "no_words"), ("<<< &&& >>>", "no_words"), ("?", "no_words"),
+])
+def test_unusable_questions(raw, reason):
+    with pytest.raises(UnusableQuestion) as caught:
+        usable_question(raw)
+    assert caught.value.reason == reason
+
+
+def test_usable_questions_are_normalised():
+    assert usable_question("  Siapa   Yuri\nUshakov? ") == "Siapa Yuri Ushakov?"
+    assert usable_question("<b>Putin</b> & *Kim*") == "<b>Putin</b> & *Kim*"
+    assert usable_question("2024?") == "2024?"
+
+
+def test_language_choice():
+    assert [language_for(c) for c in ("en", "en-GB", "id", None, "ru")] == ["en", "en", "id", "id", "id"]
+
+
+def test_sources_reply_escapes_and_shows_ranges():
+    rows = [OutletCoverage("A&B <News>", 2, "2016-01-01", "2017-05-02"), OutletCoverage("Solo", 1, None, None)]
+    (reply,) = sources_reply(rows, "en")
+    assert "A&amp;B &lt;News&gt;: 2 article(s) (2016-01-01 – 2017-05-02)" in reply
+    assert "Solo: 1 article(s)" in reply and "3 articles" in reply
