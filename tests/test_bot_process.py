@@ -74,3 +74,45 @@ def test_chat_answers_pages_and_explains(cli_env, chat_index):
     assert "hanya bisa menjawab pertanyaan berupa kata-kata" in out
     assert "tidak menemukan kutipan" in out
     assert "<b>" not in out
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_webhook_mode_checks_the_secret_token(cli_env, chat_index):
+    import httpx
+
+    api, port = FakeBotApi().start(), free_port()
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "NEWSBOT_INDEX_DIR": str(chat_index), "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg/hook",
+           "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1", "TELEGRAM_WEBHOOK_PORT": str(port)}
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], stderr=subprocess.DEVNULL, env=env,
+                               cwd=ROOT)
+    try:
+        api.wait_for(lambda calls: any(m == "setWebhook" for m, _ in calls), 120)
+        hook = api.sent("setWebhook")[0]
+        assert hook["url"] == "https://bot.example.org/tg/hook" and hook["secret_token"] == "s3cret-Token_1"
+        update = {"update_id": 1, **message("Siapa Yuri Ushakov?", uid=4040)}
+        url = f"http://127.0.0.1:{port}/tg/hook"
+        for _ in range(100):
+            try:
+                wrong = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "nope"})
+                break
+            except httpx.ConnectError:
+                time.sleep(0.2)
+        assert wrong.status_code == 403
+        right = httpx.post(url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-Token_1"})
+        assert right.status_code == 200
+        api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 4040 for m, p in calls), 60)
+        assert len(api.sent("sendMessage", 4040)) == 1
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(60) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+        api.stop()
