@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from html import escape
 
 from retrieval.search import Hit
 from retrieval.sources import OutletCoverage
 
 from bot.answers import card_data
-from bot.formatting import card_html, card_plain, split_messages
+from bot.formatting import Card, card_html, card_plain, split_messages
 from bot.i18n import text as t
 
 MORE_PREFIX = "more"
@@ -51,10 +52,6 @@ def parse_more(data: str) -> tuple[str, int] | None:
 
 def sources_reply(rows: list[OutletCoverage], language: str) -> list[str]:
     """The /sources listing, split like any reply."""
-    from html import escape
-
-    from bot.formatting import Card
-
     total = sum(row.articles for row in rows)
     lines = [t("sources_head", language, articles=total)]
     for row in rows:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from retrieval.errors import ConfigError
+from retrieval.settings import env_int
 
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
@@ -24,7 +25,7 @@ class AnswerSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AnswerSettings:
         env = os.environ if env is None else env
-        return cls(results_per_page=_int(env, "NEWSBOT_RESULTS", 3, 1, 10),
+        return cls(results_per_page=env_int(env, "NEWSBOT_RESULTS", 3, 1, 10),
                    min_score=_float(env, "NEWSBOT_MIN_SCORE", 0.81))
 
 
@@ -67,20 +68,11 @@ class BotSettings:
             api_url=(env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL,
             webhook_url=webhook_url, webhook_secret=secret,
             webhook_listen=(env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1",
-            webhook_port=_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
+            webhook_port=env_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
             allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
-            questions_per_minute=_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
+            questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
         )
-
-
-def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
-        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}, e.g. {name}={default}")
-    return int(raw)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

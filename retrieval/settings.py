@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ class RetrievalSettings:
             index_dir=Path(env.get("NEWSBOT_INDEX_DIR") or DEFAULT_INDEX_DIR),
             embedding_model=(env.get("NEWSBOT_EMBEDDING_MODEL") or "").strip() or None,
             model_cache=Path(env.get("NEWSBOT_MODEL_CACHE") or _default_cache(env)),
-            batch_size=_positive_int(env, "NEWSBOT_BATCH_SIZE", 32),
+            batch_size=env_int(env, "NEWSBOT_BATCH_SIZE", 32, 1, 4096),
         )
 
 
@@ -38,14 +39,11 @@ def _default_cache(env: Mapping[str, str]) -> Path:
     return Path(base) / "newsbot" / "models"
 
 
-def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+def env_int(env: Mapping[str, str], name: str, default: int, low: int = 1, high: int = 1_000_000) -> int:
+    """Whole-number setting ``name`` within [low, high]; unset or empty gives ``default``."""
     raw = (env.get(name) or "").strip()
     if not raw:
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ConfigError(f"{name}={raw!r} is not a positive whole number; set it like {name}={default}")
-    return value
+    if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
+        raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}, e.g. {name}={default}")
+    return int(raw)

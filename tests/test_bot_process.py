@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -17,6 +18,23 @@ from conftest import ROOT, SEEDS
 from fake_telegram import FakeBotApi, message
 
 
+@contextlib.contextmanager
+def bot_process(env: dict, **popen):
+    """``newsbot run`` as a child process, killed if a test leaves it running."""
+    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], env=env, cwd=ROOT, **popen)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait(30)
+
+
+def stop_cleanly(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 0
+
+
 def test_run_without_token_fails_fast_with_advice(cli_env):
     env = {**cli_env, "TELEGRAM_BOT_TOKEN": ""}
     result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
@@ -30,12 +48,10 @@ def test_run_builds_index_answers_and_stops_cleanly_on_sigterm(cli_env, tmp_path
     api = FakeBotApi().start()
     env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
            "NEWSBOT_INDEX_DIR": str(tmp_path / "index")}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], stderr=subprocess.PIPE, text=True,
-                               env=env, cwd=ROOT)
     log: list[str] = []
-    reader = threading.Thread(target=lambda: log.extend(iter(process.stderr.readline, "")), daemon=True)
-    reader.start()
-    try:
+    with bot_process(env, stderr=subprocess.PIPE, text=True) as process:
+        reader = threading.Thread(target=lambda: log.extend(iter(process.stderr.readline, "")), daemon=True)
+        reader.start()
         deadline = time.monotonic() + 240
         while not any("ready" in line for line in log):
             assert process.poll() is None, "".join(log)
@@ -44,12 +60,8 @@ def test_run_builds_index_answers_and_stops_cleanly_on_sigterm(cli_env, tmp_path
         api.push(message("Siapa Yuri Ushakov?", uid=31337))
         api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 31337 for m, p in calls), 60)
         assert "Ushakov" in api.sent("sendMessage", 31337)[0]["text"]
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        api.stop()
+        stop_cleanly(process)
+    api.stop()
     reader.join(5)
     output = "".join(log)
     assert "building it from seeds" in output and "newsbot is ready as @newsbot_test_bot" in output
@@ -91,9 +103,7 @@ def test_webhook_mode_checks_the_secret_token(cli_env, chat_index):
     env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
            "NEWSBOT_INDEX_DIR": str(chat_index), "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg/hook",
            "TELEGRAM_WEBHOOK_SECRET": "s3cret-Token_1", "TELEGRAM_WEBHOOK_PORT": str(port)}
-    process = subprocess.Popen([sys.executable, "-m", "bot.cli", "run"], stderr=subprocess.DEVNULL, env=env,
-                               cwd=ROOT)
-    try:
+    with bot_process(env, stderr=subprocess.DEVNULL) as process:
         api.wait_for(lambda calls: any(m == "setWebhook" for m, _ in calls), 120)
         hook = api.sent("setWebhook")[0]
         assert hook["url"] == "https://bot.example.org/tg/hook" and hook["secret_token"] == "s3cret-Token_1"
@@ -110,9 +120,5 @@ def test_webhook_mode_checks_the_secret_token(cli_env, chat_index):
         assert right.status_code == 200
         api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 4040 for m, p in calls), 60)
         assert len(api.sent("sendMessage", 4040)) == 1
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(60) == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        api.stop()
+        stop_cleanly(process)
+    api.stop()
