@@ -72,7 +72,7 @@ def main() -> None:
         folder = Path(tmp) / "index"
         build_index([ROOT / "seeds"], folder, embedder)
         searcher = Searcher(embedder, load_index(folder, model=embedder.model_name))
-        data = BotData(answers=AnswerService(searcher, min_score=0.81), limiter=RateLimiter(100_000),
+        data = BotData(answers=AnswerService(searcher), limiter=RateLimiter(100_000),
                        coverage=coverage(read_articles(folder)))
         api = FakeBotApi().start()
         harness = BotHarness(bot_settings(api, questions_per_minute=100_000), data).start()

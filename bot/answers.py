@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass
 
 from retrieval.errors import QuestionError
-from retrieval.search import MAX_QUESTION_CHARS, Hit, Searcher, check_question
+from retrieval.search import MAX_QUESTION_CHARS, Filters, Hit, Searcher, check_question
 
 from bot.formatting import CardData
 
 DEPTH = 30  # passages kept per question for paging
+_FILTER = re.compile(r'(?i)\b(media|outlet|sejak|since|dari|hingga|until|sampai):(?:"([^"]+)"|(\S+))')
+_FILTER_KEYS = {"media": "outlet", "outlet": "outlet", "sejak": "since", "since": "since", "dari": "since",
+                "hingga": "until", "until": "until", "sampai": "until"}
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,39 @@ def usable_question(raw: str | None) -> str:
     return question
 
 
+def split_filters(text: str) -> tuple[str, Filters]:
+    """Pull ``media:X``/``outlet:X``, ``sejak:``/``since:`` and ``hingga:``/``until:`` out of a question.
+
+    Raises UnusableQuestion("bad_filter") for an impossible date or range.
+    """
+    outlets, dates = set(), {}
+    for match in _FILTER.finditer(text):
+        key, value = _FILTER_KEYS[match.group(1).lower()], match.group(2) or match.group(3)
+        if key == "outlet":
+            outlets.add(value.replace("_", " "))
+        else:
+            dates[key] = value
+    question = _FILTER.sub(" ", text)
+    try:
+        return question, Filters(frozenset(outlets), dates.get("since"), dates.get("until"))
+    except QuestionError as exc:
+        raise UnusableQuestion("bad_filter", detail=str(exc)) from None
+
+
 class AnswerService:
     """Answers questions from one searcher; blocking, so call it off the event loop."""
 
-    def __init__(self, searcher: Searcher, *, min_score: float, depth: int = DEPTH) -> None:
+    def __init__(self, searcher: Searcher, *, depth: int = DEPTH) -> None:
         self.searcher = searcher
-        self.min_score = min_score
         self.depth = depth
 
-    def answer(self, question: str) -> Answer:
-        hits = self.searcher.search(question, k=min(self.depth, max(len(self.searcher.index.passages), 1)))
-        relevant = bool(hits) and hits[0].score >= self.min_score
-        return Answer(question, hits, relevant)
+    def answer(self, question: str, filters: Filters | None = None) -> Answer:
+        result = self.searcher.search(question, self.depth, filters)
+        return Answer(question, result.hits, result.answered and bool(result.hits))
 
 
 def card_data(hit: Hit) -> CardData:
     """What a card shows for a hit."""
     p = hit.passage
-    return CardData(outlet=p.outlet, date=p.date, title=p.title, url=p.url, text=p.text)
+    return CardData(outlet=p.outlet, date=p.date, title=p.title, url=p.url, text=p.text, highlight=hit.highlight,
+                    also_reported_by=tuple(dict.fromkeys(o.outlet for o in hit.also_reported_by)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from bot.answers import AnswerService, UnusableQuestion, usable_question
+from bot.answers import AnswerService, UnusableQuestion, split_filters, usable_question
 from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 from bot.replies import plain_page
@@ -37,10 +37,11 @@ def chat(service: AnswerService, stdin: TextIO, out: TextIO, *, language: str, p
 
 def _ask(service: AnswerService, line: str, language: str, page_size: int) -> tuple[list, int, str]:
     try:
-        question = usable_question(line)
+        text, filters = split_filters(line)
+        question = usable_question(text)
     except UnusableQuestion as exc:
         return [], 0, t(exc.reason, language, example=EXAMPLES[language][0], **exc.values)
-    answer = service.answer(question)
+    answer = service.answer(question, filters)
     if not answer.relevant:
         return [], 0, t("no_answer", language)
     return answer.hits, 0, plain_page(answer.hits, 0, page_size, language)

@@ -14,14 +14,14 @@ from retrieval.embedding import Embedder
 from retrieval.errors import NewsbotError, QuestionError
 from retrieval.index import load_index, read_articles
 from retrieval.indexing import IndexReport, build_index, open_or_build
-from retrieval.search import Hit, Searcher, check_k
+from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
 from retrieval.sources import coverage
 
 from bot.answers import AnswerService
 from bot.app import RedactToken, build_application, run
 from bot.chat import chat
-from bot.cli_output import hit_json, print_hits, print_index_report
+from bot.cli_output import print_hits, print_index_report, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.settings import AnswerSettings, BotSettings
@@ -47,6 +47,10 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print one JSON object per question")
     ask.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
                      help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+    ask.add_argument("--outlet", action="append", default=[], metavar="NAME",
+                     help="only passages from this outlet (repeatable, case-insensitive)")
+    ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
+    ask.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
 
     run = commands.add_parser("run", help="start the Telegram bot (builds the index from seeds/ on first run)")
     run.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
@@ -69,17 +73,19 @@ def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: TextIO) -> int:
     """``newsbot ask``: answer one question, or each line of stdin."""
     check_k(args.k)
-    searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name))
+    filters = Filters(frozenset(args.outlet), args.since, args.until)
+    searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name),
+                        min_dense=embedder.settings.min_score)
     questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin)
     failures = 0
     for question in questions:
         try:
-            hits = searcher.search(question, args.k)
+            result = searcher.search(question, args.k, filters)
         except QuestionError as exc:
             failures += 1
             _report_question_error(question, exc, args.json, out)
             continue
-        _print_answer(question, hits, args.json, out)
+        _print_answer(result, args.json, out)
     return 1 if failures else 0
 
 
@@ -89,12 +95,11 @@ def _lines(stdin: TextIO) -> Iterable[str]:
             yield line.rstrip("\n")
 
 
-def _print_answer(question: str, hits: list[Hit], as_json: bool, out: TextIO) -> None:
+def _print_answer(result: SearchResult, as_json: bool, out: TextIO) -> None:
     if as_json:
-        payload = {"question": question, "results": [hit_json(hit) for hit in hits]}
-        out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+        out.write(json.dumps(result_json(result), ensure_ascii=False) + "\n")
     else:
-        print_hits(question, hits, out)
+        print_hits(result, out)
     out.flush()
 
 
@@ -108,7 +113,7 @@ def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
     index = load_index(args.index, model=embedder.model_name)
-    service = AnswerService(Searcher(embedder, index), min_score=answer_settings.min_score)
+    service = AnswerService(Searcher(embedder, index, min_dense=embedder.settings.min_score))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -121,7 +126,7 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     index = open_or_build(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(Searcher(embedder, index), min_score=bot_settings.answers.min_score),
+        answers=AnswerService(Searcher(embedder, index, min_dense=embedder.settings.min_score)),
         limiter=RateLimiter(bot_settings.questions_per_minute),
         coverage=coverage(read_articles(args.index)),
         allowed_ids=bot_settings.allowed_ids,

@@ -6,7 +6,7 @@ import textwrap
 from typing import TextIO
 
 from retrieval.indexing import IndexReport
-from retrieval.search import Hit
+from retrieval.search import Hit, SearchResult
 
 
 def hit_json(hit: Hit) -> dict:
@@ -15,21 +15,38 @@ def hit_json(hit: Hit) -> dict:
     return {
         "rank": hit.rank, "score": round(hit.score, 6), "outlet": p.outlet, "title": p.title, "date": p.date,
         "url": p.url, "article_id": p.article_id, "passage_id": p.id, "text": p.text,
+        "highlight": list(hit.highlight) if hit.highlight else None,
+        "also_reported_by": [{"outlet": o.outlet, "title": o.title, "article_id": o.article_id}
+                             for o in hit.also_reported_by],
     }
 
 
-def print_hits(question: str, hits: list[Hit], out: TextIO) -> None:
-    """Numbered cards: outlet · date · title, then the passage, wrapped."""
-    out.write(f"? {question}\n")
-    if not hits:
-        out.write("  (the index holds no passages)\n")
-    for hit in hits:
+def result_json(result: SearchResult) -> dict:
+    """One ``newsbot ask --json`` line."""
+    return {"question": result.question, "answered": result.answered,
+            "results": [hit_json(hit) for hit in result.hits]}
+
+
+def print_hits(result: SearchResult, out: TextIO) -> None:
+    """Numbered cards: outlet · date · title, then the passage, wrapped; the best sentence marked."""
+    out.write(f"? {result.question}\n")
+    if not result.hits:
+        out.write("  (no passage matches)\n")
+    elif not result.answered:
+        out.write("  No passage answers this; the closest ones:\n")
+    for hit in result.hits:
         p = hit.passage
         out.write(f"\n{hit.rank}. {p.outlet} · {p.date or 'date unknown'} · {p.title}  [score {hit.score:.3f}]\n")
         if p.url:
             out.write(f"   {p.url}\n")
-        for paragraph in p.text.split("\n\n"):
+        text = p.text
+        if hit.highlight:
+            start, end = hit.highlight
+            text = f"{text[:start]}»{text[start:end]}«{text[end:]}"
+        for paragraph in text.split("\n\n"):
             out.write(textwrap.fill(paragraph, width=96, initial_indent="   ", subsequent_indent="   ") + "\n")
+        if hit.also_reported_by:
+            out.write("   also reported by: " + ", ".join(o.outlet for o in hit.also_reported_by) + "\n")
     out.write("\n")
 
 

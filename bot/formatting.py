@@ -29,6 +29,8 @@ class CardData:
     title: str
     url: str | None
     text: str
+    highlight: tuple[int, int] | None = None
+    also_reported_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -52,14 +54,46 @@ def card_html(card: CardData, language: str, *, limit: int = MAX_MESSAGE) -> Car
         heading = f'<b>{html.escape(card.outlet)}</b> · {date} · <a href="{html.escape(card.url)}">{title}</a>'
     else:
         heading = f"<b>{html.escape(card.outlet)}</b> · {date} · <i>{title}</i>"
-    body = escape_within(" ".join(card.text.split("\n\n")).strip(), limit - utf16_len(heading) - 1)
-    return Card(f"{heading}\n{body}", entities=2)
+    entities = 2
+    if card.also_reported_by:
+        heading += "\n<i>" + html.escape(t("also", language, outlets=", ".join(card.also_reported_by))) + "</i>"
+        entities += 1
+    budget = limit - utf16_len(heading) - 1
+    body = _highlighted(card, budget)
+    if body is None:
+        body = escape_within(_flat(card.text), budget)
+    else:
+        entities += 1
+    return Card(f"{heading}\n{body}", entities=entities)
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split("\n\n")).strip()
+
+
+def _highlighted(card: CardData, budget: int) -> str | None:
+    """The passage with its highlighted sentence in bold, or None if there is none or it won't fit."""
+    if not card.highlight:
+        return None
+    start, end = card.highlight
+    if not 0 <= start < end <= len(card.text):
+        return None
+    before, middle, after = (html.escape(" ".join(part.split("\n\n")), quote=False)
+                             for part in (card.text[:start], card.text[start:end], card.text[end:]))
+    body = f"{before}<b>{middle}</b>{after}".strip()
+    return body if utf16_len(body) <= budget else None
 
 
 def card_plain(card: CardData, language: str) -> str:
     """The same card as plain text, for terminals."""
     heading = f"{card.outlet} · {card.date or t('unknown_date', language)} · {card.title}"
-    lines = [heading] + ([card.url] if card.url else []) + [card.text.replace("\n\n", "\n")]
+    text = card.text
+    if card.highlight:
+        start, end = card.highlight
+        text = f"{text[:start]}»{text[start:end]}«{text[end:]}"
+    lines = [heading] + ([card.url] if card.url else []) + [text.replace("\n\n", "\n")]
+    if card.also_reported_by:
+        lines.append(t("also", language, outlets=", ".join(card.also_reported_by)))
     return "\n".join(lines)
 
 

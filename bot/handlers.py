@@ -15,7 +15,7 @@ from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
 from retrieval.sources import OutletCoverage
 
-from bot.answers import AnswerService, UnusableQuestion, card_data, usable_question
+from bot.answers import AnswerService, UnusableQuestion, card_data, split_filters, usable_question
 from bot.formatting import card_html, inline_description, inline_title
 from bot.i18n import EXAMPLES, language_for
 from bot.i18n import text as t
@@ -140,14 +140,15 @@ async def inline_query(update: Update, context: Context) -> None:
     query = update.inline_query
     language = _language(update)
     try:
-        question = usable_question(query.query)
+        text, filters = split_filters(query.query)
+        question = usable_question(text)
     except UnusableQuestion:
         await query.answer([], cache_time=5, is_personal=True)
         return
     if context.bot_data.limiter.wait_time(update.effective_user.id, time.monotonic()):
         await query.answer([], cache_time=0, is_personal=True)
         return
-    answer = await asyncio.to_thread(context.bot_data.answers.answer, question)
+    answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
     hits = answer.hits[:INLINE_RESULTS] if answer.relevant else []
     results = [InlineQueryResultArticle(
         id=hit.passage.id, title=inline_title(card_data(hit)), description=inline_description(card_data(hit)),
@@ -186,12 +187,13 @@ async def answer_question(update: Update, context: Context, raw: str | None) -> 
         await message.reply_text(t("rate_limited", language, seconds=max(1, round(wait))))
         return
     try:
-        question = usable_question(raw)
+        text, filters = split_filters(raw or "")
+        question = usable_question(text)
     except UnusableQuestion as exc:
         await message.reply_text(t(exc.reason, language, example=EXAMPLES[language][0], **exc.values))
         return
     await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-    answer = await asyncio.to_thread(context.bot_data.answers.answer, question)
+    answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
     if not answer.relevant:
         await message.reply_text(t("no_answer", language))
         return

@@ -18,14 +18,22 @@ _STRINGS: dict[str, dict[str, str]] = {
                "• Di chat pribadi: kirim pertanyaan Anda, dalam bahasa Indonesia atau Inggris.\n"
                "• Di grup: sebut @{username} atau pakai /ask pertanyaan.\n"
                "• Di chat mana pun: ketik @{username} pertanyaan (mode inline).\n"
-               "• Tekan <b>Lainnya</b> untuk kutipan berikutnya.\n\n"
+               "• Tekan <b>Lainnya</b> untuk kutipan berikutnya.\n"
+               "• Saring dengan <code>media:Kontan</code>, <code>sejak:2024-06-01</code>, "
+               "<code>hingga:2024-06-30</code> (nama media berspasi pakai tanda kutip: "
+               "<code>media:\"VOA Indonesia\"</code>), misalnya: "
+               "<code>media:Liputan6 sejak:2024-06-01 Kapan Putin ke Vietnam?</code>\n\n"
                "<b>Perintah</b>\n/start — perkenalan dan contoh\n/help — bantuan ini\n"
                "/sources — media dan rentang tanggal yang dicakup\n/ask pertanyaan — bertanya (untuk grup)"),
         "en": ("<b>How to ask</b>\n"
                "• In a private chat: send your question, in Indonesian or English.\n"
                "• In a group: mention @{username} or use /ask question.\n"
                "• In any chat: type @{username} question (inline mode).\n"
-               "• Tap <b>More</b> for further passages.\n\n"
+               "• Tap <b>More</b> for further passages.\n"
+               "• Filter with <code>outlet:Kontan</code>, <code>since:2024-06-01</code>, "
+               "<code>until:2024-06-30</code> (quote outlet names with spaces: "
+               "<code>outlet:\"VOA Indonesia\"</code>), e.g. "
+               "<code>outlet:Liputan6 since:2024-06-01 When will Putin visit Vietnam?</code>\n\n"
                "<b>Commands</b>\n/start — introduction and examples\n/help — this help\n"
                "/sources — outlets and dates covered\n/ask question — ask (for groups)"),
     },
@@ -60,6 +68,9 @@ _STRINGS: dict[str, dict[str, str]] = {
               "en": "Sorry, something went wrong on our side. Please try again in a moment."},
     "ask_usage": {"id": "Tulis pertanyaan setelah /ask, misalnya: /ask {example}",
                   "en": "Put your question after /ask, for example: /ask {example}"},
+    "also": {"id": "Juga diberitakan: {outlets}", "en": "Also reported by: {outlets}"},
+    "bad_filter": {"id": "Filter tidak bisa dipakai: {detail}. Lihat /help untuk contohnya.",
+                   "en": "That filter can't be used: {detail}. See /help for examples."},
     "unknown_date": {"id": "tanggal tidak diketahui", "en": "date unknown"},
     "closest": {"id": "Kutipan terdekat (mungkin tidak menjawab):", "en": "Closest passages (may not answer):"},
     "page": {"id": "Hasil {first}–{last} untuk: {question}", "en": "Results {first}–{last} for: {question}"},

@@ -17,16 +17,14 @@ _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    """How answers are shown: passages per page and the score below which nothing is shown."""
+    """How answers are shown: passages per reply page."""
 
     results_per_page: int
-    min_score: float
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> AnswerSettings:
         env = os.environ if env is None else env
-        return cls(results_per_page=env_int(env, "NEWSBOT_RESULTS", 3, 1, 10),
-                   min_score=_float(env, "NEWSBOT_MIN_SCORE", 0.81))
+        return cls(results_per_page=env_int(env, "NEWSBOT_RESULTS", 3, 1, 10))
 
 
 @dataclass(frozen=True)
@@ -73,19 +71,6 @@ class BotSettings:
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
         )
-
-
-def _float(env: Mapping[str, str], name: str, default: float) -> float:
-    raw = (env.get(name) or "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -2.0
-    if not -1.0 <= value <= 1.0:
-        raise ConfigError(f"{name}={raw!r} must be a number from -1 to 1, e.g. {name}={default}")
-    return value
 
 
 def _ids(raw: str) -> frozenset[int]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from retrieval.articles import Article
 from retrieval.errors import ConfigError
-from retrieval.sentences import sentence_spans
+from retrieval.sentences import paragraph_sentences
 
 TokenCounter = Callable[[str], int]
 
@@ -84,11 +84,8 @@ def _passage(article: Article, start: int, end: int) -> Passage:
 
 def _sentences(text: str, max_words: int) -> list[_Sentence]:
     out: list[_Sentence] = []
-    offset = 0
-    for number, paragraph in enumerate(text.split("\n\n")):
-        for start, end in sentence_spans(text, offset, offset + len(paragraph)):
-            out.extend(_split_long(text, start, end, max_words, number))
-        offset += len(paragraph) + 2
+    for start, end, number in paragraph_sentences(text):
+        out.extend(_split_long(text, start, end, max_words, number))
     return out
 
 

@@ -44,6 +44,11 @@ class Embedder:
         self._lock = threading.Lock()
 
     @property
+    def settings(self) -> RetrievalSettings:
+        """The settings this embedder was made with."""
+        return self._settings
+
+    @property
     def model_name(self) -> str:
         """The name recorded in index manifests (no loading needed)."""
         return self._settings.embedding_model or DEFAULT_MODEL_ID

@@ -7,6 +7,7 @@ Layout of an index folder ``DIR``::
     DIR/<generation>/vectors.faiss   inner-product FAISS index over normalised vectors
     DIR/<generation>/passages.jsonl  one passage per line, in vector order
     DIR/<generation>/articles.jsonl  one article summary per line
+    DIR/<generation>/lexical/        the BM25 index (bm25s: JSON vocabulary, numpy arrays)
 
 A new index is written to a fresh generation folder and only then named in ``CURRENT``, so
 a crash at any moment leaves the previous index whole. No pickle anywhere.
@@ -27,13 +28,15 @@ import numpy as np
 
 from retrieval.chunking import Passage
 from retrieval.errors import IndexFolderError
+from retrieval.lexical import LexicalIndex, LexicalSettings
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 PASSAGES = "passages.jsonl"
 ARTICLES = "articles.jsonl"
+LEXICAL = "lexical"
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Manifest:
     dimension: int
     prompts: dict[str, str]
     chunking: dict[str, int]
+    lexical: dict[str, float]
     articles: int
     passages: int
     outlets: dict[str, int]
@@ -66,20 +70,49 @@ class ArticleSummary:
 
 
 class PassageIndex:
-    """Normalised vectors in FAISS with their passages; exact inner-product search."""
+    """Passages with their vectors in FAISS (exact inner product) and their BM25 index."""
 
-    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index) -> None:
+    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index, lexical: LexicalIndex) -> None:
         self.manifest = manifest
         self.passages = passages
+        self.lexical = lexical
         self._faiss = faiss_index
+        self._outlets = np.array([p.outlet.casefold() for p in passages], dtype=object)
+        self._dates = np.array([p.date or "" for p in passages], dtype=object)
 
-    def search(self, vector: np.ndarray, k: int) -> list[tuple[float, Passage]]:
-        """The ``k`` passages nearest to ``vector``, best first, as (score, passage)."""
-        k = min(k, len(self.passages))
+    def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
+        """The ``k`` rows nearest to ``vector`` (among ``allowed`` rows), best first, as (score, row)."""
+        import faiss
+
+        k = min(k, len(self.passages) if allowed is None else int(allowed.sum()))
         if k <= 0:
             return []
-        scores, rows = self._faiss.search(np.asarray(vector, dtype=np.float32).reshape(1, -1), k)
-        return [(float(s), self.passages[r]) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        params = None
+        if allowed is not None:
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        scores, rows = self._faiss.search(query, k, params=params)
+        return [(float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+
+    def vectors(self, rows: np.ndarray) -> np.ndarray:
+        """The stored vectors of ``rows``."""
+        if len(rows) == 0:
+            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
+        return self._faiss.reconstruct_batch(np.asarray(rows, dtype="int64"))
+
+    def mask(self, outlets: frozenset[str] = frozenset(), since: str | None = None,
+             until: str | None = None) -> np.ndarray | None:
+        """Rows whose outlet is one of ``outlets`` and whose date lies in [since, until]; None: all."""
+        if not outlets and since is None and until is None:
+            return None
+        allowed = np.ones(len(self.passages), dtype=bool)
+        if outlets:
+            allowed &= np.isin(self._outlets, [o.casefold() for o in outlets])
+        if since is not None:
+            allowed &= (self._dates != "") & (self._dates >= since)
+        if until is not None:
+            allowed &= (self._dates != "") & (self._dates <= until)
+        return allowed
 
 
 def build_faiss(vectors: np.ndarray):
@@ -93,7 +126,7 @@ def build_faiss(vectors: np.ndarray):
 
 
 def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articles: list[ArticleSummary],
-               vectors: np.ndarray) -> Path:
+               vectors: np.ndarray, lexical: LexicalIndex) -> Path:
     """Write a new generation under ``folder`` and make it current; returns its path."""
     import faiss
 
@@ -104,7 +137,9 @@ def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articl
         faiss.write_index(build_faiss(vectors), str(generation / VECTORS))
         _write_jsonl(generation / PASSAGES, (asdict(p) for p in passages))
         _write_jsonl(generation / ARTICLES, (asdict(a) for a in articles))
-        checksums = {name: _sha256(generation / name) for name in (VECTORS, PASSAGES, ARTICLES)}
+        lexical.save(generation / LEXICAL)
+        checksums = {str(path.relative_to(generation)): _sha256(path)
+                     for path in sorted(generation.rglob("*")) if path.is_file()}
         final = Manifest(**{**asdict(manifest), "checksums": checksums})
         _write_durable(generation / MANIFEST, json.dumps(asdict(final), indent=2, ensure_ascii=False) + "\n")
         _write_durable(folder / f".{CURRENT}.tmp", generation.name + "\n", replace=folder / CURRENT)
@@ -137,11 +172,12 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
     try:
         vectors = faiss.read_index(str(generation / VECTORS))
         passages = [Passage(**row) for row in _read_jsonl(generation / PASSAGES)]
-    except (RuntimeError, TypeError, ValueError) as exc:
+        lexical = LexicalIndex.load(generation / LEXICAL, LexicalSettings(**manifest.lexical))
+    except (RuntimeError, TypeError, ValueError, IndexFolderError) as exc:
         raise IndexFolderError(f"the index at {folder} cannot be read ({exc}); {rebuild}") from exc
-    if vectors.ntotal != len(passages) or vectors.d != manifest.dimension:
+    if vectors.ntotal != len(passages) or vectors.d != manifest.dimension or lexical.size != len(passages):
         raise IndexFolderError(f"the index at {folder} is inconsistent (vectors and passages differ); {rebuild}")
-    return PassageIndex(manifest, passages, vectors)
+    return PassageIndex(manifest, passages, vectors, lexical)
 
 
 def current_generation(folder: Path) -> Path:

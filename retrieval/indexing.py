@@ -13,6 +13,7 @@ from retrieval.articles import Article, ReadReport, read_sources
 from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
 from retrieval.errors import SourceError
+from retrieval.lexical import LexicalIndex, LexicalSettings
 from retrieval.index import FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, load_index, save_index
 
 log = logging.getLogger(__name__)
@@ -47,15 +48,17 @@ def build_index(sources: list[Path], folder: Path, embedder: Embedder,
     chunk_done = time.perf_counter()
     vectors = embedder.embed_passages([p.text for p in passages])
     embed_done = time.perf_counter()
+    lexical_settings = LexicalSettings()
+    lexical = LexicalIndex.build([p.text for p in passages], lexical_settings)
     outlets = dict(sorted(Counter(a.outlet for a in articles).items()))
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=info.name, dimension=info.dimension, prompts=info.prompts,
-        chunking=asdict(chunking), articles=len(articles), passages=len(passages), outlets=outlets,
+        chunking=asdict(chunking), lexical=asdict(lexical_settings), articles=len(articles), passages=len(passages), outlets=outlets,
         created=datetime.now(timezone.utc).isoformat(timespec="seconds"), checksums={},
     )
-    location = save_index(folder, manifest, passages, _summaries(articles, passages), vectors)
+    location = save_index(folder, manifest, passages, _summaries(articles, passages), vectors, lexical)
     seconds = {"read": read_done - started, "chunk": chunk_done - read_done, "embed": embed_done - chunk_done,
-               "total": time.perf_counter() - started}
+               "lexical+save": time.perf_counter() - embed_done, "total": time.perf_counter() - started}
     return IndexReport(articles, len(passages), outlets, report.skipped, report.warnings, location, seconds)
 
 

@@ -38,6 +38,15 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
     return [trimmed for s, e in spans if (trimmed := _trim(text, s, e))]
 
 
+def paragraph_sentences(text: str) -> list[tuple[int, int, int]]:
+    """(start, end, paragraph number) of every sentence; paragraphs are separated by blank lines."""
+    spans, offset = [], 0
+    for number, paragraph in enumerate(text.split("\n\n")):
+        spans.extend((s, e, number) for s, e in sentence_spans(text, offset, offset + len(paragraph)))
+        offset += len(paragraph) + 2
+    return spans
+
+
 def _is_abbreviation(text: str, begin: int, dot: int) -> bool:
     if text[dot] != ".":
         return False

@@ -21,6 +21,7 @@ class RetrievalSettings:
     embedding_model: str | None
     model_cache: Path
     batch_size: int
+    min_score: float = 0.81
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetrievalSettings:
@@ -31,6 +32,7 @@ class RetrievalSettings:
             embedding_model=(env.get("NEWSBOT_EMBEDDING_MODEL") or "").strip() or None,
             model_cache=Path(env.get("NEWSBOT_MODEL_CACHE") or _default_cache(env)),
             batch_size=env_int(env, "NEWSBOT_BATCH_SIZE", 32, 1, 4096),
+            min_score=env_float(env, "NEWSBOT_MIN_SCORE", 0.81, -1.0, 1.0),
         )
 
 
@@ -47,3 +49,17 @@ def env_int(env: Mapping[str, str], name: str, default: int, low: int = 1, high:
     if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
         raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}, e.g. {name}={default}")
     return int(raw)
+
+
+def env_float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    """Number setting ``name`` within [low, high]; unset or empty gives ``default``."""
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} must be a number from {low} to {high}, e.g. {name}={default}")
+    return value

@@ -17,7 +17,7 @@ TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
 def bot_settings(api: FakeBotApi, **overrides) -> BotSettings:
     values = dict(token=TOKEN, api_url=api.base_url, webhook_url=None, webhook_secret=None,
                   webhook_listen="127.0.0.1", webhook_port=8443, allowed_ids=frozenset(),
-                  questions_per_minute=5, answers=AnswerSettings(3, 0.81))
+                  questions_per_minute=5, answers=AnswerSettings(3))
     values.update(overrides)
     return BotSettings(**values)
 

@@ -33,7 +33,7 @@ def seed_index(embedder, tmp_path_factory):
 
 def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset()) -> BotData:
     searcher = Searcher(embedder, load_index(folder, model=embedder.model_name))
-    return BotData(answers=AnswerService(searcher, min_score=0.81), limiter=RateLimiter(limit),
+    return BotData(answers=AnswerService(searcher), limiter=RateLimiter(limit),
                    coverage=coverage(read_articles(folder)), allowed_ids=allowed, results_per_page=per_page)
 
 
@@ -80,7 +80,8 @@ def test_private_question_gets_cited_cards_with_more_button(running, api):
     check_html(reply["text"])
     assert "Ushakov" in reply["text"]
     assert sum(f"<b>{o}</b>" in reply["text"] for o in OUTLETS) >= 1
-    assert reply["text"].count("<b>") == 3  # three cards
+    assert reply["text"].count("</b> · ") == 3  # three cards, each headed "<b>outlet</b> · date · title"
+    assert reply["text"].count("<b>") == 6  # and each with its best sentence in bold
     (button,) = reply["reply_markup"]["inline_keyboard"][0]
     assert button["text"] == "Lainnya ▸" and len(button["callback_data"].encode()) <= 64
 
@@ -228,7 +229,7 @@ def test_long_pages_are_split_at_card_boundaries(own_api, embedder, seed_index):
                                        for m, p in calls))
         replies = api.sent("sendMessage", uid)
         assert len(replies) >= 2
-        assert sum(r["text"].count("<b>") for r in replies) == 10
+        assert sum(r["text"].count("</b> · ") for r in replies) == 10
         assert all(check_html(r["text"])[0] <= 4096 for r in replies)
     finally:
         harness.stop()

@@ -26,7 +26,6 @@ def test_missing_token_names_the_setting_and_the_example_file():
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x/hook"}, "TELEGRAM_WEBHOOK_SECRET"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": "12, bob"}, "NEWSBOT_ALLOWED_IDS"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_RESULTS": "0"}, "NEWSBOT_RESULTS"),
-    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_MIN_SCORE": "high"}, "NEWSBOT_MIN_SCORE"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
 ])
 def test_bad_settings_say_what_to_fix(env, match):

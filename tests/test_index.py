@@ -12,6 +12,7 @@ from retrieval.chunking import Passage, passage_id
 from retrieval.errors import IndexFolderError
 from retrieval.index import (CURRENT, FORMAT_VERSION, MANIFEST, PASSAGES, ArticleSummary, Manifest,
                              current_generation, load_index, save_index)
+from retrieval.lexical import LexicalIndex
 
 MODEL = "test-model"
 
@@ -27,20 +28,27 @@ def vectors(n: int, dim: int = 4) -> np.ndarray:
 
 
 def manifest(n: int) -> Manifest:
-    return Manifest(FORMAT_VERSION, MODEL, 4, {}, {}, 1, n, {"Kontan": 1}, "2024-01-01T00:00:00+00:00", {})
+    return Manifest(FORMAT_VERSION, MODEL, 4, {}, {}, {"k1": 0.9, "b": 0.4}, 1, n, {"Kontan": 1},
+                    "2024-01-01T00:00:00+00:00", {})
+
+
+def lexical(n: int) -> LexicalIndex:
+    return LexicalIndex.build([f"p{i} berita" for i in range(n)])
 
 
 def save(folder, n=3):
     summary = [ArticleSummary("a", "Kontan", "T", "2024-06-18", None, "test", n)]
-    return save_index(folder, manifest(n), passages(n), summary, vectors(n))
+    return save_index(folder, manifest(n), passages(n), summary, vectors(n), lexical(n))
 
 
 def test_round_trip_and_exact_search(tmp_path):
     save(tmp_path)
     index = load_index(tmp_path, model=MODEL)
     found = index.search(vectors(3)[1], 2)
-    assert found[0][1].text == "p1" and found[1][1].text in {"p0", "p2"}
+    assert found[0][1] == 1 and found[1][1] in {0, 2}
     assert found[0][0] == pytest.approx(1.0, abs=1e-5)
+    assert index.lexical.scores("p2").argmax() == 2
+    np.testing.assert_allclose(index.vectors(np.array([2])), vectors(3)[2:3], atol=1e-6)
     assert len(index.search(vectors(3)[0], 10)) == 3  # k is capped at the passage count
 
 
@@ -62,7 +70,20 @@ def test_other_model_or_format_is_refused_with_rebuild_hint(tmp_path):
         load_index(tmp_path, model=MODEL)
 
 
-@pytest.mark.parametrize("damage", ["truncate-passages", "garble-manifest", "empty-current", "drop-vectors"])
+def test_filters_mask_outlet_and_dates(tmp_path):
+    save(tmp_path)
+    index = load_index(tmp_path, model=MODEL)
+    assert index.mask() is None
+    assert index.mask(frozenset({"kontan"})).all()
+    assert not index.mask(frozenset({"VOA Indonesia"})).any()
+    assert index.mask(since="2024-06-18", until="2024-06-18").all()
+    assert not index.mask(since="2024-06-19").any()
+    only_first = np.array([True, False, False])
+    assert [row for _, row in index.search(vectors(3)[2], 3, only_first)] == [0]
+
+
+@pytest.mark.parametrize("damage", ["truncate-passages", "garble-manifest", "empty-current", "drop-vectors",
+                                    "alter-lexical"])
 def test_damaged_index_is_refused(tmp_path, damage):
     save(tmp_path)
     generation = current_generation(tmp_path)
@@ -73,6 +94,9 @@ def test_damaged_index_is_refused(tmp_path, damage):
         (generation / MANIFEST).write_text("{\"format_version\": 1, ")
     elif damage == "empty-current":
         (tmp_path / CURRENT).write_text("")
+    elif damage == "alter-lexical":
+        vocab = generation / "lexical" / "vocab.index.json"
+        vocab.write_text(vocab.read_text().replace("berita", "barita"))
     else:
         (generation / "vectors.faiss").unlink()
     with pytest.raises(IndexFolderError, match="damaged|not a newsbot index"):
@@ -83,7 +107,7 @@ def test_failed_write_keeps_previous_index(tmp_path):
     save(tmp_path, n=3)
     bad_summary = [ArticleSummary("a", "Kontan", "T", None, None, "test", {1, 2})]  # not JSON-serialisable
     with pytest.raises(TypeError):
-        save_index(tmp_path, manifest(5), passages(5), bad_summary, vectors(5))
+        save_index(tmp_path, manifest(5), passages(5), bad_summary, vectors(5), lexical(5))
     index = load_index(tmp_path, model=MODEL)
     assert len(index.passages) == 3
     assert len([p for p in tmp_path.iterdir() if p.name.startswith("gen-")]) == 1

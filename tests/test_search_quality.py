@@ -39,13 +39,13 @@ def searcher(embedder, tmp_path_factory):
 @pytest.mark.parametrize(("question", "outlets", "evidence"), QUESTIONS)
 def test_right_outlet_passage_in_top_3(searcher, question, outlets, evidence):
     """``outlets`` lists (separated by |) the outlets whose article answers the question."""
-    hits = searcher.search(question, k=3)
+    hits = searcher.search(question, k=3).hits
     assert any(h.passage.outlet in outlets.split("|") and evidence in h.passage.text for h in hits), [
         (h.passage.outlet, h.passage.text[:80]) for h in hits]
 
 
 def test_hits_are_ranked_best_first(searcher):
-    hits = searcher.search("Putin Kim Jong Un surat", k=5)
+    hits = searcher.search("Putin Kim Jong Un surat", k=5).hits
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
