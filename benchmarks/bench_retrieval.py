@@ -30,6 +30,27 @@ QUESTIONS = [
 ]
 
 
+def p50_ms(fn, n: int) -> float:
+    times = []
+    for i in range(n):
+        started = time.perf_counter()
+        fn(i)
+        times.append((time.perf_counter() - started) * 1000)
+    return round(statistics.median(times), 2)
+
+
+def breakdown(searcher: Searcher, n: int) -> dict[str, float]:
+    """Median cost of each step of a search: embedding, dense, lexical, and the whole search."""
+    questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(n)]
+    vector = searcher.embedder.embed_query(questions[0])
+    return {
+        "embed_query": p50_ms(lambda i: searcher.embedder.embed_query(questions[i]), n),
+        "dense_faiss": p50_ms(lambda i: searcher.index.search(vector, 100), n),
+        "lexical_bm25": p50_ms(lambda i: searcher.index.lexical.scores(questions[i]), n),
+        "whole_search_k3": p50_ms(lambda i: searcher.search(questions[i], 3), n),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "indosum_articles.jsonl")
@@ -72,6 +93,8 @@ def main() -> None:
         results["corpus_embed_s"] = round(report.seconds["embed"], 1)
         results["corpus_total_s"] = round(report.seconds["total"], 1)
         results["passages_per_s"] = round(report.passages / report.seconds["embed"], 1)
+        results["corpus_ask_breakdown_ms_p50"] = breakdown(
+            Searcher(embedder, load_index(tmp_path / "corpus-index", model=embedder.model_name)), args.queries)
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(results, indent=2))
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import TextIO
 
 from retrieval.embedding import Embedder
-from retrieval.errors import NewsbotError, QuestionError
+from retrieval.errors import NewsbotError, QuestionError, SourceError
+from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
 from retrieval.index import load_index, read_articles
 from retrieval.indexing import IndexReport, build_index, open_or_build
 from retrieval.search import Filters, SearchResult, Searcher, check_k
@@ -21,7 +22,7 @@ from retrieval.sources import coverage
 from bot.answers import AnswerService
 from bot.app import RedactToken, build_application, run
 from bot.chat import chat
-from bot.cli_output import print_hits, print_index_report, result_json
+from bot.cli_output import print_hits, print_index_report, print_scores, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.settings import AnswerSettings, BotSettings
@@ -60,7 +61,27 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     chat.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
                       help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
     chat.add_argument("--lang", choices=["id", "en"], default="id", help="interface language (default: id)")
+
+    evaluate = commands.add_parser("eval", help="score retrieval on a benchmark (corpus and queries JSONL)")
+    evaluate.add_argument("--corpus", type=Path, required=True, help="JSONL of passages: id, title, text")
+    evaluate.add_argument("--queries", type=Path, required=True, help="JSONL of queries: question, positive_ids")
+    evaluate.add_argument("--retriever", choices=[*RETRIEVERS, "all"], default="hybrid",
+                          help="newsbot's hybrid search (default), one half of it, or all three")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object per retriever")
     return parser
+
+
+def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
+    """``newsbot eval``: index the corpus in memory, run the queries, print the metrics."""
+    passages, queries = read_corpus(args.corpus), read_queries(args.queries)
+    if not passages or not queries:
+        raise SourceError("the corpus and the queries must each hold at least one line")
+    index = memory_index(passages, embedder)
+    names = list(RETRIEVERS) if args.retriever == "all" else [args.retriever]
+    for name in names:
+        scores = evaluate(index, embedder, queries, name, embedder.settings.min_score)
+        out.write(json.dumps(scores.as_json()) + "\n" if args.json else print_scores(scores))
+    return 0
 
 
 def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
@@ -151,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_index(args, embedder, sys.stdout)
         if args.command == "ask":
             return run_ask(args, embedder, sys.stdout, sys.stdin)
+        if args.command == "eval":
+            return run_eval(args, embedder, sys.stdout)
         if args.command == "chat":
             return run_chat(args, embedder)
         return run_bot(args, embedder)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import TextIO
 
+from retrieval.evaluation import Scores
 from retrieval.indexing import IndexReport
 from retrieval.search import Hit, SearchResult
 
@@ -66,3 +67,15 @@ def print_index_report(report: IndexReport, out: TextIO) -> None:
     t = report.seconds
     out.write(f"Index written to {report.location.parent} in {t['total']:.1f} s "
               f"(embedding {t['embed']:.1f} s)\n")
+
+
+def print_scores(scores: Scores) -> str:
+    """One retriever's benchmark metrics as a text block."""
+    rows = [f"{scores.retriever}: {scores.queries} queries, {scores.answerable} answerable"]
+    if scores.answerable:
+        rows += [f"  Success@1 {scores.success_at_1:.3f}  @5 {scores.success_at_5:.3f}  @10 {scores.success_at_10:.3f}",
+                 f"  MRR@10 {scores.mrr_at_10:.3f}  nDCG@10 {scores.ndcg_at_10:.3f}  "
+                 f"Recall@100 {scores.recall_at_100:.3f}"]
+    if scores.abstention_rate is not None:
+        rows.append(f"  abstained on {scores.abstention_rate:.3f} of unanswerable queries")
+    return "\n".join(rows) + "\n"

@@ -246,3 +246,22 @@ def test_allow_list(own_api, embedder, seed_index):
         assert "Ushakov" in allowed["text"]
     finally:
         harness.stop()
+
+
+def test_filters_in_chat_and_bad_filter_advice(running, api):
+    uid = next(_uids)
+    (reply,) = send(api, message("media:Tribunnews Apa kata Putin tentang hubungan bilateral?", uid=uid), uid)
+    assert reply["text"].count("</b> · ") >= 1
+    assert {o for o in OUTLETS if f"<b>{o}</b> · " in reply["text"]} == {"Tribunnews"}
+    (bad,) = send(api, message("sejak:kemarin Putin?", uid=uid), uid)
+    assert "Filter tidak bisa dipakai" in bad["text"]
+
+
+def test_same_quote_is_one_card_with_other_outlets_named(running, api):
+    uid = next(_uids)
+    question = "Putin mengembangkan mekanisme perdagangan alternatif yang tidak dikendalikan oleh Barat"
+    (reply,) = send(api, message(question, uid=uid), uid)
+    first_card = reply["text"].split("\n\n")[0]
+    assert "Juga diberitakan:" in first_card
+    named = {o for o in OUTLETS if o in first_card}
+    assert {"Kontan", "Liputan6", "Eastjourneymagz"} <= named

@@ -90,3 +90,29 @@ def test_sources_reply_escapes_and_shows_ranges():
     (reply,) = sources_reply(rows, "en")
     assert "A&amp;B &lt;News&gt;: 2 article(s) (2016-01-01 – 2017-05-02)" in reply
     assert "Solo: 1 article(s)" in reply and "3 articles" in reply
+
+
+def test_filters_are_pulled_out_of_questions():
+    from bot.answers import split_filters
+
+    question, filters = split_filters('media:"VOA Indonesia" sejak:2023-01-01 hingga:2023-12-31 Apa isi surat Kim?')
+    assert " ".join(question.split()) == "Apa isi surat Kim?"
+    assert filters.outlets == {"VOA Indonesia"} and (filters.since, filters.until) == ("2023-01-01", "2023-12-31")
+    question, filters = split_filters("outlet:Liputan6 outlet:Kontan_Baru until:2024-06-30 Putin?")
+    assert filters.outlets == {"Liputan6", "Kontan Baru"} and filters.until == "2024-06-30"
+    with pytest.raises(UnusableQuestion) as caught:
+        split_filters("sejak:kemarin Putin?")
+    assert caught.value.reason == "bad_filter"
+
+
+def test_card_bolds_highlight_and_lists_other_outlets():
+    from bot.formatting import CardData, card_html
+
+    from fake_telegram import check_html
+
+    text = "Putin tiba.\n\nIa akan ke <Vietnam> & Laos."
+    card = card_html(CardData("Kontan", "2024-06-18", "T", None, text, highlight=(13, len(text)),
+                              also_reported_by=("Liputan6", "Eastjourneymagz")), "id")
+    assert card.html.endswith("Putin tiba. <b>Ia akan ke &lt;Vietnam&gt; &amp; Laos.</b>")
+    assert "<i>Juga diberitakan: Liputan6, Eastjourneymagz</i>" in card.html
+    assert check_html(card.html)[1] == card.entities == 4

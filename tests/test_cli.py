@@ -103,3 +103,23 @@ def test_index_dir_from_environment(indexed, cli_env, tmp_path):
                      cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["results"][0]["rank"] == 1
+
+
+def test_ask_filters_highlights_and_grouping(indexed, cli_env):
+    questions = ("Putin mengembangkan mekanisme perdagangan alternatif yang tidak dikendalikan oleh Barat\n"
+                 "How do I bake sourdough bread?\n")
+    result = newsbot("ask", "--json", "-k", "3", "--index", str(indexed), stdin=questions, env=cli_env)
+    assert result.returncode == 0, result.stderr
+    quote, bread = [json.loads(line) for line in result.stdout.splitlines()]
+    assert quote["answered"] is True and bread["answered"] is False
+    top = quote["results"][0]
+    reporters = {top["outlet"]} | {o["outlet"] for o in top["also_reported_by"]}
+    assert {"Kontan", "Liputan6", "Eastjourneymagz"} <= reporters
+    start, end = top["highlight"]
+    assert "perdagangan alternatif" in top["text"][start:end]
+    only = newsbot("ask", "--json", "--outlet", "tribunnews", "-k", "5", "Putin", "--index", str(indexed), env=cli_env)
+    assert {r["outlet"] for r in json.loads(only.stdout)["results"]} == {"Tribunnews"}
+    since = newsbot("ask", "--json", "--since", "2024-06-19", "Putin", "--index", str(indexed), env=cli_env)
+    assert {r["date"] for r in json.loads(since.stdout)["results"]} == {"2024-06-19"}
+    bad = newsbot("ask", "--since", "kemarin", "Putin", "--index", str(indexed), env=cli_env)
+    assert bad.returncode == 1 and "not a date like 2024-06-18" in bad.stderr
