@@ -15,11 +15,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 from retrieval.embedding import Embedder
+from retrieval.fusion import fuse
 from retrieval.index import load_index
 from retrieval.indexing import build_index
 from retrieval.model_build import ensure_default_model
-from retrieval.search import Searcher
+from retrieval.results import arrange
+from retrieval.search import Filters, Searcher
 from retrieval.settings import RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,10 +47,18 @@ def breakdown(searcher: Searcher, n: int) -> dict[str, float]:
     """Median cost of each step of a search: embedding, dense, lexical, and the whole search."""
     questions = [QUESTIONS[i % len(QUESTIONS)] for i in range(n)]
     vector = searcher.embedder.embed_query(questions[0])
+    hits, rows = searcher.rank(questions[0], Filters())
+    pool_dense = np.array([h.dense for h in hits], dtype=np.float32)
+    pool_lexical = np.array([h.lexical for h in hits], dtype=np.float32)
+    pool_vectors = searcher.index.vectors(rows)
     return {
+        "candidate_pool": len(hits),
         "embed_query": p50_ms(lambda i: searcher.embedder.embed_query(questions[i]), n),
-        "dense_faiss": p50_ms(lambda i: searcher.index.search(vector, 100), n),
-        "lexical_bm25": p50_ms(lambda i: searcher.index.lexical.scores(questions[i]), n),
+        "dense_faiss_top100": p50_ms(lambda i: searcher.index.search(vector, 100), n),
+        "lexical_bm25_all": p50_ms(lambda i: searcher.index.lexical.scores(questions[i]), n),
+        "fusion": p50_ms(lambda i: fuse(pool_dense, pool_lexical), n),
+        "group_diversify_highlight": p50_ms(
+            lambda i: arrange(hits, pool_vectors, questions[0], searcher.index.lexical, 3), n),
         "whole_search_k3": p50_ms(lambda i: searcher.search(questions[i], 3), n),
     }
 

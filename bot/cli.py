@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from retrieval.embedding import Embedder
-from retrieval.errors import NewsbotError, QuestionError, SourceError
+from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
 from retrieval.index import load_index, read_articles
 from retrieval.indexing import IndexReport, build_index, open_or_build
@@ -68,18 +68,23 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     evaluate.add_argument("--retriever", choices=[*RETRIEVERS, "all"], default="hybrid",
                           help="newsbot's hybrid search (default), one half of it, or all three")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object per retriever")
+    evaluate.add_argument("--min-score", type=float, default=settings.min_score, metavar="S",
+                          help="similarity of the first passage below which a query counts as abstained "
+                               f"(default: {settings.min_score}, or NEWSBOT_MIN_SCORE)")
     return parser
 
 
 def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot eval``: index the corpus in memory, run the queries, print the metrics."""
+    if not -1.0 <= args.min_score <= 1.0:
+        raise ConfigError(f"--min-score must be a similarity from -1 to 1, got {args.min_score}")
     passages, queries = read_corpus(args.corpus), read_queries(args.queries)
     if not passages or not queries:
         raise SourceError("the corpus and the queries must each hold at least one line")
     index = memory_index(passages, embedder)
     names = list(RETRIEVERS) if args.retriever == "all" else [args.retriever]
     for name in names:
-        scores = evaluate(index, embedder, queries, name, embedder.settings.min_score)
+        scores = evaluate(index, embedder, queries, name, args.min_score)
         out.write(json.dumps(scores.as_json()) + "\n" if args.json else print_scores(scores))
     return 0
 

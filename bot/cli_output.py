@@ -76,6 +76,8 @@ def print_scores(scores: Scores) -> str:
         rows += [f"  Success@1 {scores.success_at_1:.3f}  @5 {scores.success_at_5:.3f}  @10 {scores.success_at_10:.3f}",
                  f"  MRR@10 {scores.mrr_at_10:.3f}  nDCG@10 {scores.ndcg_at_10:.3f}  "
                  f"Recall@100 {scores.recall_at_100:.3f}"]
+    if scores.answerable and scores.answered_success_at_1 is not None:
+        rows.append(f"  Success@1 counting abstentions as misses {scores.answered_success_at_1:.3f}")
     if scores.abstention_rate is not None:
         rows.append(f"  abstained on {scores.abstention_rate:.3f} of unanswerable queries")
     return "\n".join(rows) + "\n"

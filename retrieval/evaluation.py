@@ -18,7 +18,7 @@ from retrieval.errors import SourceError
 from retrieval.index import FORMAT_VERSION, Manifest, PassageIndex, build_faiss
 from retrieval.fusion import DENSE_WEIGHT
 from retrieval.lexical import LexicalIndex
-from retrieval.search import Filters, Searcher
+from retrieval.search import Filters, Searcher, is_answered
 
 RETRIEVERS = {"hybrid": None, "dense": 1.0, "bm25": 0.0}
 
@@ -33,7 +33,8 @@ class Query:
 @dataclass(frozen=True)
 class Scores:
     """Benchmark results; ranking metrics are None without answerable queries, the abstention
-    rate is None without unanswerable ones."""
+    rate is None without unanswerable ones. ``answered_success_at_1`` counts an answerable query
+    only when its first passage is right and the search did not abstain."""
 
     retriever: str
     queries: int
@@ -45,22 +46,24 @@ class Scores:
     ndcg_at_10: float | None
     recall_at_100: float | None
     abstention_rate: float | None
+    answered_success_at_1: float | None = None
 
     def as_json(self) -> dict:
         return {"retriever": self.retriever, "queries": self.queries, "answerable": self.answerable,
                 "success@1": self.success_at_1, "success@5": self.success_at_5, "success@10": self.success_at_10,
                 "mrr@10": self.mrr_at_10, "ndcg@10": self.ndcg_at_10, "recall@100": self.recall_at_100,
-                "abstention_rate": self.abstention_rate}
+                "abstention_rate": self.abstention_rate, "answered_success@1": self.answered_success_at_1}
 
 
 def score_rankings(retriever: str, rankings: list[list[str]], queries: list[Query], answered: list[bool]) -> Scores:
     """Metrics over ranked passage ids, one list per query (pure; see tests for worked cases)."""
-    hits = {"s1": 0.0, "s5": 0.0, "s10": 0.0, "mrr": 0.0, "ndcg": 0.0, "r100": 0.0}
-    answerable = [(r, q) for r, q in zip(rankings, queries) if q.positives]
-    for ranking, query in answerable:
+    hits = {"s1": 0.0, "s5": 0.0, "s10": 0.0, "mrr": 0.0, "ndcg": 0.0, "r100": 0.0, "a1": 0.0}
+    answerable = [(r, q, a) for r, q, a in zip(rankings, queries, answered) if q.positives]
+    for ranking, query, said in answerable:
         relevant = [doc in query.positives for doc in ranking[:100]]
         first = relevant.index(True) if True in relevant else None
         hits["s1"] += first is not None and first < 1
+        hits["a1"] += first is not None and first < 1 and said
         hits["s5"] += first is not None and first < 5
         hits["s10"] += first is not None and first < 10
         hits["mrr"] += 1 / (first + 1) if first is not None and first < 10 else 0
@@ -72,7 +75,7 @@ def score_rankings(retriever: str, rankings: list[list[str]], queries: list[Quer
     abstention = round(sum(not a for a in unanswerable) / len(unanswerable), 4) if unanswerable else None
     r = {key: round(value / len(answerable), 4) if answerable else None for key, value in hits.items()}
     return Scores(retriever, len(queries), len(answerable), r["s1"], r["s5"], r["s10"], r["mrr"], r["ndcg"],
-                  r["r100"], abstention)
+                  r["r100"], abstention, r["a1"])
 
 
 def read_corpus(path: Path) -> list[Passage]:
@@ -131,5 +134,5 @@ def evaluate(index: PassageIndex, embedder: Embedder, queries: list[Query], retr
     for query in queries:
         hits, _ = searcher.rank(" ".join(query.question.split()) or "?", Filters())
         rankings.append([hit.passage.id for hit in hits])
-        answered.append(bool(hits) and max(h.dense for h in hits) >= min_score)
+        answered.append(is_answered(hits, min_score))
     return score_rankings(retriever, rankings, queries, answered)

@@ -21,6 +21,7 @@ SHINGLE = 5  # words per shingle
 SHARED_SHINGLES = 6  # a common run of SHINGLE + 5 words or more (one quoted sentence)
 SIMILAR_VECTORS = 0.8  # cheap pre-check before comparing shingles
 PER_ARTICLE_IN_TOP3 = 2
+GROUP_SCAN = 50  # hits compared for near-duplicates
 
 
 def arrange(hits: list, vectors: np.ndarray, question: str, lexical: LexicalIndex, k: int) -> list:
@@ -34,7 +35,7 @@ def arrange(hits: list, vectors: np.ndarray, question: str, lexical: LexicalInde
 def shingles(text: str) -> set[tuple[str, ...]]:
     """Overlapping runs of SHINGLE lower-case words."""
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i : i + SHINGLE]) for i in range(len(words) - SHINGLE + 1)}
+    return set(zip(*(words[i:] for i in range(SHINGLE))))
 
 
 def near_duplicates(a: str, b: str) -> bool:
@@ -43,11 +44,14 @@ def near_duplicates(a: str, b: str) -> bool:
 
 
 def group_duplicates(hits: list, vectors: np.ndarray, k: int) -> list:
-    """Keep the best of each story; attach the others (other articles) as also_reported_by."""
+    """Keep the best of each story; attach the others (other articles) as also_reported_by.
+
+    Only the first GROUP_SCAN hits are compared: copies of one story score alike and rank
+    together, and comparing the whole candidate pool costs more than the search itself."""
     kept: list[int] = []
     also: dict[int, list] = {}
     cache: dict[int, set] = {}
-    for i, hit in enumerate(hits):
+    for i, hit in enumerate(hits[:GROUP_SCAN]):
         twin = next((j for j in kept if _same_story(hits, vectors, cache, i, j)), None)
         if twin is None:
             if len(kept) < 2 * k + PER_ARTICLE_IN_TOP3:
@@ -55,10 +59,12 @@ def group_duplicates(hits: list, vectors: np.ndarray, k: int) -> list:
                 also[i] = []
         elif all(p.article_id != hit.passage.article_id for p in [hits[twin].passage, *also[twin]]):
             also[twin].append(hit.passage)
-    return [replace(hits[i], also_reported_by=tuple(also[i])) for i in kept]
+    kept += range(GROUP_SCAN, min(len(hits), GROUP_SCAN + 2 * k + PER_ARTICLE_IN_TOP3 - len(kept)))
+    return [replace(hits[i], also_reported_by=tuple(also.get(i, ()))) for i in kept]
 
 
 def _same_story(hits: list, vectors: np.ndarray, cache: dict, i: int, j: int) -> bool:
+    """Two vector-similar passages of different articles that share a long run of words."""
     if hits[i].passage.article_id == hits[j].passage.article_id:
         return False
     if float(vectors[i] @ vectors[j]) < SIMILAR_VECTORS:

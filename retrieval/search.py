@@ -16,8 +16,9 @@ from retrieval.results import arrange
 
 MAX_QUESTION_CHARS = 1000
 MAX_RESULTS = 50
-# Below this cosine between the question and its best passage, nothing answers it: off-topic
-# questions score 0.73-0.81 on the seeds, answerable ones 0.83 and up (docs/benchmarks.md).
+# Below this cosine between the question and the first passage shown, nothing answers it:
+# off-topic questions score 0.73-0.81 on the seeds, answerable ones 0.83 and up
+# (docs/benchmarks.md has the same decision measured on TyDi-id's unanswerable questions).
 MIN_DENSE_SCORE = 0.81
 
 
@@ -82,6 +83,11 @@ def check_k(k: int) -> int:
     return k
 
 
+def is_answered(hits: list[Hit], min_dense: float) -> bool:
+    """Whether the best-ranked passage is close enough in meaning to count as an answer."""
+    return bool(hits) and hits[0].dense >= min_dense
+
+
 class Searcher:
     """Hybrid retrieval (dense + BM25) over one loaded index with one embedder."""
 
@@ -96,7 +102,7 @@ class Searcher:
         """The ``k`` best passages for ``question``, near-duplicates grouped, with highlights."""
         question, k = check_question(question), check_k(k)
         hits, rows = self.rank(question, filters or Filters())
-        answered = bool(hits) and max(h.dense for h in hits) >= self.min_dense
+        answered = is_answered(hits, self.min_dense)
         arranged = arrange(hits, self.index.vectors(rows), question, self.index.lexical, k)
         return SearchResult(question, arranged, answered)
 

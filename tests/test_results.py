@@ -97,3 +97,13 @@ def test_filters_validate_dates():
         Filters(since="18/06/2024")
     with pytest.raises(QuestionError, match="empty"):
         Filters(since="2024-06-19", until="2024-06-18")
+
+
+def test_grouping_looks_only_at_the_leading_hits_but_still_fills_the_page():
+    copies = [hit(i, passage(f"p{i}", f"article{i}", f"{QUOTE}.")) for i in range(1, 61)]
+    vectors = np.ones((60, 4), dtype=np.float32) / 2.0
+    grouped = group_duplicates(copies, vectors, k=3)
+    assert grouped[0].passage.id == "p1"
+    assert [p.id for p in grouped[0].also_reported_by] == [f"p{i}" for i in range(2, 51)]
+    # hits past the scanned ones are kept as they are, up to the page's needs (2k + 2)
+    assert [h.passage.id for h in grouped] == ["p1", "p51", "p52", "p53", "p54", "p55", "p56", "p57"]
