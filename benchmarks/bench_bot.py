@@ -32,7 +32,7 @@ from bot.handlers import BotData  # noqa: E402
 from bot.limits import RateLimiter  # noqa: E402
 from retrieval.embedding import Embedder  # noqa: E402
 from retrieval.index import load_index, read_articles  # noqa: E402
-from retrieval.indexing import build_index  # noqa: E402
+from retrieval.indexing import update_index  # noqa: E402
 from retrieval.search import Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 from retrieval.sources import coverage  # noqa: E402
@@ -70,7 +70,7 @@ def main() -> None:
         settings = RetrievalSettings.from_env()
         embedder = Embedder(settings)
         folder = Path(tmp) / "index"
-        build_index([ROOT / "seeds"], folder, embedder)
+        update_index([ROOT / "seeds"], folder, embedder, sync=True)
         searcher = Searcher(embedder, load_index(folder, model=embedder.model_name))
         data = BotData(answers=AnswerService(searcher), limiter=RateLimiter(100_000),
                        coverage=coverage(read_articles(folder)))

@@ -20,7 +20,7 @@ import numpy as np
 from retrieval.embedding import Embedder
 from retrieval.fusion import fuse
 from retrieval.index import load_index
-from retrieval.indexing import build_index
+from retrieval.indexing import update_index
 from retrieval.model_build import ensure_default_model
 from retrieval.results import arrange
 from retrieval.search import Filters, Searcher
@@ -82,7 +82,7 @@ def main() -> None:
         embedder.warm_up()
         results["model_load_s"] = round(time.perf_counter() - started, 2)
 
-        report = build_index([ROOT / "seeds"], tmp_path / "seeds-index", embedder)
+        report = update_index([ROOT / "seeds"], tmp_path / "seeds-index", embedder, sync=True)
         results["index_seeds_s"] = round(report.seconds["total"], 2)
         results["seed_passages"] = report.passages
 
@@ -99,7 +99,7 @@ def main() -> None:
 
         lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.articles]
         (tmp_path / "slice.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        report = build_index([tmp_path / "slice.jsonl"], tmp_path / "corpus-index", embedder)
+        report = update_index([tmp_path / "slice.jsonl"], tmp_path / "corpus-index", embedder, sync=True)
         results["corpus_articles"] = len(report.articles)
         results["corpus_passages"] = report.passages
         results["corpus_embed_s"] = round(report.seconds["embed"], 1)

@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Iterable
+from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
@@ -14,15 +15,16 @@ from retrieval.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
 from retrieval.index import load_index, read_articles
-from retrieval.indexing import IndexReport, build_index, open_or_build
+from retrieval.indexing import open_or_build, remove_articles, update_index
 from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
 from retrieval.sources import coverage
+from retrieval.stats import index_stats
 
 from bot.answers import AnswerService
 from bot.app import RedactToken, build_application, run
 from bot.chat import chat
-from bot.cli_output import print_hits, print_index_report, print_scores, result_json
+from bot.cli_output import print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.settings import AnswerSettings, BotSettings
@@ -36,11 +38,21 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    index = commands.add_parser("index", help="build the index from article files or folders")
+    index_help = f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)"
+    index = commands.add_parser("index", help="add or update articles from files or folders (only changes are embedded)")
     index.add_argument("paths", nargs="*", type=Path, metavar="PATH",
                        help="article files (.txt, .jsonl) or folders; default: seeds/")
-    index.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR",
-                       help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
+    index.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+    index.add_argument("--sync", action="store_true",
+                       help="mirror the sources: also remove indexed articles that are not in them")
+
+    remove = commands.add_parser("remove", help="remove articles from the index by id")
+    remove.add_argument("ids", nargs="+", metavar="ID", help="article ids (as `newsbot ask --json` shows them)")
+    remove.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+
+    stats = commands.add_parser("stats", help="what the index holds and its size on disk and in memory")
+    stats.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+    stats.add_argument("--json", action="store_true", help="print one JSON object")
 
     ask = commands.add_parser("ask", help="print the passages that best answer a question")
     ask.add_argument("question", nargs="?", help="the question; omit to read one question per line from stdin")
@@ -90,9 +102,22 @@ def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 
 def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
-    """``newsbot index``: read, chunk, embed and save; print what was read."""
-    report: IndexReport = build_index(args.paths or DEFAULT_SOURCES, args.index, embedder)
+    """``newsbot index``: read, chunk, embed what changed and save; print what changed."""
+    print_index_report(update_index(args.paths or DEFAULT_SOURCES, args.index, embedder, sync=args.sync), out)
+    return 0
+
+
+def run_remove(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
+    """``newsbot remove``: drop articles by id; exit 1 if none of the ids was in the index."""
+    report = remove_articles(args.ids, args.index, embedder)
     print_index_report(report, out)
+    return 0 if report.removed else 1
+
+
+def run_stats(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
+    """``newsbot stats``: describe the index."""
+    stats = index_stats(args.index, model=embedder.model_name)
+    out.write(json.dumps(asdict(stats), ensure_ascii=False) + "\n" if args.json else print_stats(stats))
     return 0
 
 
@@ -175,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
         embedder = Embedder(settings)
         if args.command == "index":
             return run_index(args, embedder, sys.stdout)
+        if args.command == "remove":
+            return run_remove(args, embedder, sys.stdout)
+        if args.command == "stats":
+            return run_stats(args, embedder, sys.stdout)
         if args.command == "ask":
             return run_ask(args, embedder, sys.stdout, sys.stdin)
         if args.command == "eval":
@@ -185,6 +214,9 @@ def main(argv: list[str] | None = None) -> int:
     except NewsbotError as exc:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: not an error
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)
         return 130

@@ -8,6 +8,7 @@ from typing import TextIO
 from retrieval.evaluation import Scores
 from retrieval.indexing import IndexReport
 from retrieval.search import Hit, SearchResult
+from retrieval.stats import IndexStats
 
 
 def hit_json(hit: Hit) -> dict:
@@ -52,21 +53,40 @@ def print_hits(result: SearchResult, out: TextIO) -> None:
 
 
 def print_index_report(report: IndexReport, out: TextIO) -> None:
-    """What ``newsbot index`` read, skipped and wrote."""
-    out.write(f"Read {len(report.articles)} articles from {len(report.outlets)} outlets:\n")
-    width = max(len(name) for name in report.outlets)
-    for outlet, count in report.outlets.items():
-        out.write(f"  {outlet:<{width}}  {count:>6} article{'s' if count != 1 else ''}\n")
-    out.write(f"Passages: {report.passages}\n")
+    """What ``newsbot index`` or ``remove`` changed, skipped and wrote."""
+    if report.read:
+        out.write(f"Read {report.read} articles.\n")
+    out.write(f"Added {len(report.added)}, updated {len(report.updated)}, removed {len(report.removed)}, "
+              f"unchanged {report.unchanged}; passages embedded: {report.embedded}\n")
     if report.skipped:
         out.write(f"Skipped {len(report.skipped)}:\n")
         for where, why in report.skipped:
             out.write(f"  {where}: {why}\n")
     for warning in report.warnings:
         out.write(f"Warning: {warning}\n")
-    t = report.seconds
-    out.write(f"Index written to {report.location.parent} in {t['total']:.1f} s "
-              f"(embedding {t['embed']:.1f} s)\n")
+    out.write(f"The index holds {report.articles} articles, {report.passages} passages, from "
+              f"{len(report.outlets)} outlets:\n")
+    width = max((len(name) for name in report.outlets), default=0)
+    for outlet, count in report.outlets.items():
+        out.write(f"  {outlet:<{width}}  {count:>6} article{'s' if count != 1 else ''}\n")
+    seconds = report.seconds["total"]
+    if report.location is None:
+        out.write(f"Nothing changed; the index was left as it was ({seconds:.1f} s)\n")
+    else:
+        out.write(f"Index written to {report.location.parent} in {seconds:.1f} s "
+                  f"(embedding {report.seconds.get('embed', 0.0):.1f} s)\n")
+
+
+def print_stats(stats: IndexStats) -> str:
+    """``newsbot stats`` as text."""
+    memory = f"{stats.memory_bytes / 1e6:.1f} MB" if stats.memory_bytes is not None else "not measurable here"
+    rows = [f"Index {stats.location}",
+            f"  articles {stats.articles:,}, passages {stats.passages:,}, outlets {len(stats.outlets)}",
+            f"  dates {stats.first_date or '?'} to {stats.last_date or '?'}",
+            f"  model {stats.model} ({stats.dimension} dimensions), vector search {stats.vector_index}",
+            f"  built {stats.created}; {stats.disk_bytes / 1e6:.1f} MB on disk, {memory} in memory once loaded"]
+    rows += [f"  {outlet}: {count:,}" for outlet, count in stats.outlets.items()]
+    return "\n".join(rows) + "\n"
 
 
 def print_scores(scores: Scores) -> str:

@@ -4,13 +4,16 @@ Layout of an index folder ``DIR``::
 
     DIR/CURRENT               name of the live generation (replaced atomically)
     DIR/<generation>/manifest.json   model, dimension, prompts, chunking, counts, checksums
-    DIR/<generation>/vectors.faiss   inner-product FAISS index over normalised vectors
+    DIR/<generation>/vectors.faiss   inner-product FAISS index over normalised vectors: exact
+                                     (flat) or, for large indexes, HNSW (approximate)
     DIR/<generation>/passages.jsonl  one passage per line, in vector order
     DIR/<generation>/articles.jsonl  one article summary per line
     DIR/<generation>/lexical/        the BM25 index (bm25s: JSON vocabulary, numpy arrays)
 
 A new index is written to a fresh generation folder and only then named in ``CURRENT``, so
-a crash at any moment leaves the previous index whole. No pickle anywhere.
+a crash at any moment leaves the previous index whole. The generation before the current one
+is kept too, so a process that read ``CURRENT`` just before the switch can still load it.
+No pickle anywhere.
 """
 
 from __future__ import annotations
@@ -30,13 +33,22 @@ from retrieval.chunking import Passage
 from retrieval.errors import IndexFolderError
 from retrieval.lexical import LexicalIndex, LexicalSettings
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 PASSAGES = "passages.jsonl"
 ARTICLES = "articles.jsonl"
 LEXICAL = "lexical"
+VECTOR_INDEX_KINDS = ("auto", "exact", "hnsw")
+# Above this many passages "auto" builds HNSW: exact search stays under ~20 ms up to here on
+# 2 cores (docs/benchmarks.md, scale table).
+HNSW_FROM = 200_000
+HNSW_M = 32
+HNSW_EF_CONSTRUCTION = 80
+HNSW_EF_SEARCH = 128
+# A filtered search over HNSW whose filter keeps fewer rows than this share is done exactly.
+EXACT_FILTER_SHARE = 0.2
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class Manifest:
     outlets: dict[str, int]
     created: str
     checksums: dict[str, str]
+    vector_index: str = "exact"
 
 
 @dataclass(frozen=True)
@@ -67,38 +80,39 @@ class ArticleSummary:
     url: str | None
     source: str
     passages: int
+    checksum: str = ""
+    text_checksum: str = ""
 
 
 class PassageIndex:
-    """Passages with their vectors in FAISS (exact inner product) and their BM25 index."""
+    """Passages with their vectors in FAISS and their BM25 index, row for row."""
 
     def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index, lexical: LexicalIndex) -> None:
         self.manifest = manifest
         self.passages = passages
         self.lexical = lexical
         self._faiss = faiss_index
+        self.matrix = stored_vectors(faiss_index)
+        self.approximate = manifest.vector_index == "hnsw"
         self._outlets = np.array([p.outlet.casefold() for p in passages], dtype=object)
         self._dates = np.array([p.date or "" for p in passages], dtype=object)
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
         """The ``k`` rows nearest to ``vector`` (among ``allowed`` rows), best first, as (score, row)."""
-        import faiss
-
+        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
+        if allowed is not None:
+            rows = np.flatnonzero(allowed)
+            if not self.approximate or len(rows) < EXACT_FILTER_SHARE * len(self.passages):
+                return _exact_among(self.matrix, rows, query[0], k)
         k = min(k, len(self.passages) if allowed is None else int(allowed.sum()))
         if k <= 0:
             return []
-        params = None
-        if allowed is not None:
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64")))
-        query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        scores, rows = self._faiss.search(query, k, params=params)
-        return [(float(s), int(r)) for s, r in zip(scores[0], rows[0]) if r >= 0]
+        scores, found = self._faiss.search(query, k, params=_search_params(self.approximate, allowed))
+        return [(float(s), int(r)) for s, r in zip(scores[0], found[0]) if r >= 0]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows``."""
-        if len(rows) == 0:
-            return np.zeros((0, self.manifest.dimension), dtype=np.float32)
-        return self._faiss.reconstruct_batch(np.asarray(rows, dtype="int64"))
+        return self.matrix[np.asarray(rows, dtype=np.int64)]
 
     def mask(self, outlets: frozenset[str] = frozenset(), since: str | None = None,
              until: str | None = None) -> np.ndarray | None:
@@ -115,14 +129,59 @@ class PassageIndex:
         return allowed
 
 
-def build_faiss(vectors: np.ndarray):
-    """An exact inner-product FAISS index over ``vectors`` (rows already normalised)."""
+def _exact_among(matrix: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int) -> list[tuple[float, int]]:
+    k = min(k, len(rows))
+    if k <= 0:
+        return []
+    scores = matrix[rows] @ query
+    best = np.argpartition(-scores, k - 1)[:k]
+    best = best[np.argsort(-scores[best], kind="stable")]
+    return [(float(scores[i]), int(rows[i])) for i in best]
+
+
+def _search_params(approximate: bool, allowed: np.ndarray | None):
     import faiss
 
-    index = faiss.IndexFlatIP(vectors.shape[1])
+    selector = None if allowed is None else faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64"))
+    if approximate:
+        return faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH, sel=selector)
+    return None if selector is None else faiss.SearchParameters(sel=selector)
+
+
+def choose_vector_index(setting: str, passages: int) -> str:
+    """``exact`` or ``hnsw`` for an index of ``passages`` rows; ``auto`` picks by size."""
+    if setting not in VECTOR_INDEX_KINDS:
+        raise ValueError(f"vector index must be one of {', '.join(VECTOR_INDEX_KINDS)}, got {setting!r}")
+    if setting == "auto":
+        return "hnsw" if passages >= HNSW_FROM else "exact"
+    return setting
+
+
+def build_faiss(vectors: np.ndarray, kind: str = "exact"):
+    """An inner-product FAISS index over ``vectors`` (rows already normalised): flat or HNSW."""
+    import faiss
+
+    dimension = vectors.shape[1]
+    if kind == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, HNSW_M, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+    else:
+        index = faiss.IndexFlatIP(dimension)
     if len(vectors):
         index.add(np.ascontiguousarray(vectors, dtype=np.float32))
     return index
+
+
+def stored_vectors(faiss_index) -> np.ndarray:
+    """The vectors a flat or HNSW-flat index stores, as a read-only view (no copy)."""
+    import faiss
+
+    storage = faiss.downcast_index(faiss_index.storage) if hasattr(faiss_index, "storage") else faiss_index
+    if storage.ntotal == 0:
+        return np.zeros((0, storage.d), dtype=np.float32)
+    view = faiss.rev_swig_ptr(storage.get_xb(), storage.ntotal * storage.d).reshape(storage.ntotal, storage.d)
+    view.flags.writeable = False
+    return view
 
 
 def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articles: list[ArticleSummary],
@@ -131,10 +190,11 @@ def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articl
     import faiss
 
     folder.mkdir(parents=True, exist_ok=True)
+    previous = _current_name(folder)
     generation = folder / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     generation.mkdir()
     try:
-        faiss.write_index(build_faiss(vectors), str(generation / VECTORS))
+        faiss.write_index(build_faiss(vectors, manifest.vector_index), str(generation / VECTORS))
         _write_jsonl(generation / PASSAGES, (asdict(p) for p in passages))
         _write_jsonl(generation / ARTICLES, (asdict(a) for a in articles))
         lexical.save(generation / LEXICAL)
@@ -146,7 +206,7 @@ def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articl
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _prune(folder, keep=generation.name)
+    _prune(folder, keep={generation.name, previous})
     return generation
 
 
@@ -248,8 +308,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _prune(folder: Path, *, keep: str) -> None:
+def _current_name(folder: Path) -> str:
+    try:
+        return (folder / CURRENT).read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return ""
+
+
+def _prune(folder: Path, *, keep: set[str]) -> None:
     """Remove generations other than ``keep`` (older ones, or ones left by a crash)."""
     for child in folder.iterdir():
-        if child.is_dir() and child.name.startswith("gen-") and child.name != keep:
+        if child.is_dir() and child.name.startswith("gen-") and child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)

@@ -1,82 +1,114 @@
-"""Build an index from article sources: read, chunk, embed, save."""
+"""Keep an index in step with article sources: add, update, mirror or remove, embedding only what changed.
+
+Each article carries a checksum of its text and metadata. An unchanged article keeps its
+passages and vectors as they are; a changed or new one is chunked again, and only passages
+whose exact text is not already in the index are embedded. Two articles with the same text
+under different ids are stored once. When nothing changes, nothing is written.
+"""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from retrieval.articles import Article, ReadReport, read_sources
+import numpy as np
+
+from retrieval.articles import Article, read_sources
 from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
-from retrieval.errors import SourceError
+from retrieval.errors import IndexFolderError, SourceError
+from retrieval.index import (FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, choose_vector_index,
+                             load_index, read_articles, save_index)
 from retrieval.lexical import LexicalIndex, LexicalSettings
-from retrieval.index import FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, load_index, save_index
 
 log = logging.getLogger(__name__)
+LOCK = ".lock"
 
 
 @dataclass
 class IndexReport:
-    """What an indexing run read, skipped and wrote."""
+    """What an indexing run read, skipped, changed and wrote."""
 
-    articles: list[Article]
-    passages: int
-    outlets: dict[str, int]
-    skipped: list[tuple[str, str]]
-    warnings: list[str]
-    location: Path
+    read: int = 0
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    articles: int = 0
+    passages: int = 0
+    embedded: int = 0
+    outlets: dict[str, int] = field(default_factory=dict)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    location: Path | None = None  # the new generation; None when nothing changed
     seconds: dict[str, float] = field(default_factory=dict)
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.updated or self.removed)
 
-def build_index(sources: list[Path], folder: Path, embedder: Embedder,
-                chunking: ChunkingSettings | None = None) -> IndexReport:
-    """Index every article in ``sources`` into ``folder``, replacing its previous index."""
+
+@dataclass(frozen=True)
+class _Previous:
+    """The current index, as far as it can be reused."""
+
+    index: PassageIndex
+    articles: dict[str, ArticleSummary]
+    rows: dict[str, list[int]]  # article id -> its passage rows
+    by_text: dict[str, int]  # passage text checksum -> a row holding its vector
+
+
+def checksum(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_checksum(article: Article) -> str:
+    """Changes when anything shown or searched of the article changes."""
+    return checksum("\x1f".join([article.outlet, article.title, article.date or "", article.url or "", article.text]))
+
+
+def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync: bool = False,
+                 chunking: ChunkingSettings | None = None) -> IndexReport:
+    """Add or update every article in ``sources``; with ``sync``, also drop articles not in them."""
     started = time.perf_counter()
-    report = read_sources(sources)
-    articles = _unique(report)
-    if not articles:
+    read = read_sources(sources)
+    report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings)
+    if not read.articles:
         names = ", ".join(str(s) for s in sources)
         raise SourceError(f"no articles found in {names}; nothing was indexed and any existing index is unchanged")
-    info = embedder.warm_up()
-    chunking = chunking or ChunkingSettings(max_tokens=embedder.max_tokens)
-    read_done = time.perf_counter()
-    passages = [p for a in articles for p in chunk_article(a, chunking, embedder.count_tokens)]
-    chunk_done = time.perf_counter()
-    vectors = embedder.embed_passages([p.text for p in passages])
-    embed_done = time.perf_counter()
-    lexical_settings = LexicalSettings()
-    lexical = LexicalIndex.build([p.text for p in passages], lexical_settings)
-    outlets = dict(sorted(Counter(a.outlet for a in articles).items()))
-    manifest = Manifest(
-        format_version=FORMAT_VERSION, model=info.name, dimension=info.dimension, prompts=info.prompts,
-        chunking=asdict(chunking), lexical=asdict(lexical_settings), articles=len(articles), passages=len(passages), outlets=outlets,
-        created=datetime.now(timezone.utc).isoformat(timespec="seconds"), checksums={},
-    )
-    location = save_index(folder, manifest, passages, _summaries(articles, passages), vectors, lexical)
-    seconds = {"read": read_done - started, "chunk": chunk_done - read_done, "embed": embed_done - chunk_done,
-               "lexical+save": time.perf_counter() - embed_done, "total": time.perf_counter() - started}
-    return IndexReport(articles, len(passages), outlets, report.skipped, report.warnings, location, seconds)
+    with _locked(folder):
+        previous = _previous(folder, embedder, sync, report)
+        chunking = chunking or ChunkingSettings(max_tokens=_model_limit(previous, embedder))
+        previous = _reusable(folder, previous, chunking, sync, report)
+        wanted = _wanted(read.articles, previous, sync, report)
+        return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
-def _unique(report: ReadReport) -> list[Article]:
-    seen: dict[str, str] = {}
-    unique = []
-    for article in report.articles:
-        if article.id in seen:
-            report.skip(article.source, f"duplicate article id {article.id!r} (first read from {seen[article.id]})")
-            continue
-        seen[article.id] = article.source
-        unique.append(article)
-    return unique
-
-
-def _summaries(articles: list[Article], passages: list[Passage]) -> list[ArticleSummary]:
-    counts = Counter(p.article_id for p in passages)
-    return [ArticleSummary(a.id, a.outlet, a.title, a.date, a.url, a.source, counts[a.id]) for a in articles]
+def remove_articles(ids: list[str], folder: Path, embedder: Embedder) -> IndexReport:
+    """Remove the articles with these ids; ids not in the index are reported, not fatal."""
+    started = time.perf_counter()
+    report = IndexReport()
+    with _locked(folder):
+        previous = _load_previous(folder, embedder)
+        unknown = [i for i in dict.fromkeys(ids) if i not in previous.articles]
+        report.skipped += [(i, "no article with this id in the index") for i in unknown]
+        gone = set(ids) - set(unknown)
+        if gone and gone >= set(previous.articles):
+            raise SourceError(f"removing {len(gone)} article(s) would leave the index at {folder} empty; "
+                              f"delete the folder instead, or index other articles first")
+        wanted = [summary.id for summary in previous.articles.values() if summary.id not in gone]
+        report.removed = sorted(gone)
+        report.unchanged = len(wanted)
+        chunking = ChunkingSettings(**previous.index.manifest.chunking)
+        return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
 def open_or_build(folder: Path, embedder: Embedder, sources: list[Path]) -> PassageIndex:
@@ -84,9 +116,168 @@ def open_or_build(folder: Path, embedder: Embedder, sources: list[Path]) -> Pass
 
     Only a missing or empty folder is built; a damaged index is reported, never overwritten.
     """
-    if not folder.exists() or (folder.is_dir() and not any(folder.iterdir())):
+    if not folder.exists() or (folder.is_dir() and not any(p.name != LOCK for p in folder.iterdir())):
         log.info("no index at %s yet: building it from %s", folder, ", ".join(map(str, sources)))
-        report = build_index(sources, folder, embedder)
-        log.info("indexed %d articles, %d passages in %.1f s", len(report.articles), report.passages,
+        report = update_index(sources, folder, embedder, sync=True)
+        log.info("indexed %d articles, %d passages in %.1f s", report.articles, report.passages,
                  report.seconds["total"])
     return load_index(folder, model=embedder.model_name)
+
+
+@contextmanager
+def _locked(folder: Path) -> Iterator[None]:
+    """One writer at a time per index folder; a second one is told so instead of waiting."""
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / LOCK).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexFolderError(f"another newsbot process is writing the index at {folder}; "
+                                   "wait for it to finish and run this again") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _load_previous(folder: Path, embedder: Embedder) -> _Previous:
+    index = load_index(folder, model=embedder.model_name)
+    articles = {a.id: a for a in read_articles(folder)}
+    rows: dict[str, list[int]] = {}
+    by_text: dict[str, int] = {}
+    for row, passage in enumerate(index.passages):
+        rows.setdefault(passage.article_id, []).append(row)
+        by_text.setdefault(checksum(passage.text), row)
+    return _Previous(index, articles, rows, by_text)
+
+
+def _previous(folder: Path, embedder: Embedder, sync: bool, report: IndexReport) -> _Previous | None:
+    """The current index; None when there is none (or, syncing, an unreadable one)."""
+    if not folder.is_dir() or not (folder / "CURRENT").exists():
+        return None
+    try:
+        previous = _load_previous(folder, embedder)
+    except IndexFolderError as exc:
+        if not sync:
+            raise IndexFolderError(f"{exc}. To build a fresh index from just these sources, add --sync") from None
+        report.warnings.append(f"the existing index was not reused ({exc}); building it afresh")
+        return None
+    return previous
+
+
+def _model_limit(previous: _Previous | None, embedder: Embedder) -> int:
+    """The model's token limit; read from the index when it has one, so an unchanged run loads no model."""
+    if previous is not None:
+        return int(previous.index.manifest.chunking.get("max_tokens", 0)) or embedder.max_tokens
+    return embedder.max_tokens
+
+
+def _reusable(folder: Path, previous: _Previous | None, chunking: ChunkingSettings, sync: bool,
+              report: IndexReport) -> _Previous | None:
+    """``previous`` with its passages reusable only if they were cut with the same settings."""
+    if previous is None:
+        return None
+    if previous.index.manifest.chunking != asdict(chunking):
+        if not sync:
+            raise IndexFolderError(f"the index at {folder} was cut into passages with other settings; index all "
+                                   "its sources again with --sync to rebuild it")
+        report.warnings.append("passage settings changed since the index was built; every article is chunked again")
+        return _Previous(previous.index, previous.articles, {}, previous.by_text)
+    return previous
+
+
+def _wanted(read: list[Article], previous: _Previous | None, sync: bool, report: IndexReport) -> list[str | Article]:
+    """The articles the new index holds, in order: an id keeps the previous passages, an Article is (re)chunked."""
+    old = previous.articles if previous else {}
+    reusable = previous.rows if previous else {}
+    incoming: dict[str, Article] = {}
+    owner_of_text: dict[str, str] = {}
+    if not sync:
+        owner_of_text = {a.text_checksum: a.id for a in old.values() if a.text_checksum}
+    for article in read:
+        text_sum = checksum(article.text)
+        if article.id in incoming:
+            report.skipped.append((article.source, f"duplicate article id {article.id!r}; the first one is kept"))
+            continue
+        twin = owner_of_text.get(text_sum)
+        if twin is not None and twin != article.id:
+            report.skipped.append((article.source, f"article {article.id!r} has the same text as article "
+                                                   f"{twin!r}, which is stored once"))
+            continue
+        owner_of_text[text_sum] = article.id
+        incoming[article.id] = article
+    wanted: list[str | Article] = []
+    if not sync:
+        wanted += [i for i in old if i not in incoming]
+    for article_id, article in incoming.items():
+        summary = old.get(article_id)
+        if summary is not None and summary.checksum == article_checksum(article) and article_id in reusable:
+            wanted.append(article_id)
+        else:
+            wanted.append(article)
+            (report.updated if summary is not None else report.added).append(article_id)
+    report.unchanged = sum(isinstance(entry, str) for entry in wanted)
+    report.removed = sorted(set(old) - set(incoming)) if sync else []
+    return wanted
+
+
+def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previous: _Previous | None,
+            wanted: list[str | Article], report: IndexReport, started: float) -> IndexReport:
+    """Write the new generation (unless nothing changed) and fill in the report."""
+    if previous is not None and not report.changed:
+        _summarise(report, list(previous.articles.values()), len(previous.index.passages), started)
+        return report
+    info = embedder.warm_up()
+    passages, summaries, vectors = _assemble(wanted, previous, chunking, embedder, report)
+    embedded = time.perf_counter()
+    lexical_settings = LexicalSettings()
+    lexical = LexicalIndex.build([p.text for p in passages], lexical_settings)
+    outlets = dict(sorted(Counter(a.outlet for a in summaries).items()))
+    manifest = Manifest(
+        format_version=FORMAT_VERSION, model=info.name, dimension=info.dimension, prompts=info.prompts,
+        chunking=asdict(chunking), lexical=asdict(lexical_settings), articles=len(summaries),
+        passages=len(passages), outlets=outlets, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        checksums={}, vector_index=choose_vector_index(embedder.settings.vector_index, len(passages)),
+    )
+    report.location = save_index(folder, manifest, passages, summaries, vectors, lexical)
+    report.seconds["lexical+save"] = time.perf_counter() - embedded
+    _summarise(report, summaries, len(passages), started)
+    return report
+
+
+def _summarise(report: IndexReport, summaries: list[ArticleSummary], passages: int, started: float) -> None:
+    report.articles, report.passages = len(summaries), passages
+    report.outlets = dict(sorted(Counter(a.outlet for a in summaries).items()))
+    report.seconds["total"] = time.perf_counter() - started
+
+
+def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking: ChunkingSettings,
+              embedder: Embedder, report: IndexReport) -> tuple[list[Passage], list[ArticleSummary], np.ndarray]:
+    """Passages, article summaries and vectors of the new index, embedding only unseen passage texts."""
+    passages: list[Passage] = []
+    summaries: list[ArticleSummary] = []
+    sources: list[int | None] = []  # per passage: the previous row holding its vector, or None to embed
+    for entry in wanted:
+        if isinstance(entry, str):
+            rows = previous.rows[entry]
+            passages += [previous.index.passages[r] for r in rows]
+            sources += rows
+            summaries.append(previous.articles[entry])
+            continue
+        chunks = chunk_article(entry, chunking, embedder.count_tokens)
+        passages += chunks
+        sources += [previous.by_text.get(checksum(p.text)) if previous else None for p in chunks]
+        summaries.append(ArticleSummary(entry.id, entry.outlet, entry.title, entry.date, entry.url, entry.source,
+                                        len(chunks), article_checksum(entry), checksum(entry.text)))
+    fresh = [i for i, row in enumerate(sources) if row is None]
+    chunked = time.perf_counter()
+    new_vectors = embedder.embed_passages([passages[i].text for i in fresh])
+    report.seconds["embed"] = time.perf_counter() - chunked
+    report.embedded = len(fresh)
+    vectors = np.empty((len(passages), embedder.warm_up().dimension), dtype=np.float32)
+    reused = [i for i, row in enumerate(sources) if row is not None]
+    if reused:
+        vectors[reused] = previous.index.vectors(np.array([sources[i] for i in reused]))
+    if fresh:
+        vectors[fresh] = new_vectors
+    return passages, summaries, vectors

@@ -22,6 +22,7 @@ class RetrievalSettings:
     model_cache: Path
     batch_size: int
     min_score: float = 0.81
+    vector_index: str = "auto"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetrievalSettings:
@@ -33,6 +34,7 @@ class RetrievalSettings:
             model_cache=Path(env.get("NEWSBOT_MODEL_CACHE") or _default_cache(env)),
             batch_size=env_int(env, "NEWSBOT_BATCH_SIZE", 32, 1, 4096),
             min_score=env_float(env, "NEWSBOT_MIN_SCORE", 0.81, -1.0, 1.0),
+            vector_index=env_choice(env, "NEWSBOT_VECTOR_INDEX", ("auto", "exact", "hnsw")),
         )
 
 
@@ -49,6 +51,16 @@ def env_int(env: Mapping[str, str], name: str, default: int, low: int = 1, high:
     if not re.fullmatch(r"\d+", raw) or not low <= int(raw) <= high:
         raise ConfigError(f"{name}={raw!r} must be a whole number from {low} to {high}, e.g. {name}={default}")
     return int(raw)
+
+
+def env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...]) -> str:
+    """One of ``choices`` (case-insensitive); unset or empty gives the first."""
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return choices[0]
+    if raw not in choices:
+        raise ConfigError(f"{name}={raw!r} must be one of {', '.join(choices)}, e.g. {name}={choices[0]}")
+    return raw
 
 
 def env_float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:

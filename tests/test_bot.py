@@ -12,7 +12,7 @@ from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.settings import AnswerSettings
 from retrieval.index import load_index, read_articles
-from retrieval.indexing import build_index
+from retrieval.indexing import update_index
 from retrieval.search import Searcher
 from retrieval.sources import coverage
 
@@ -27,7 +27,7 @@ _uids = itertools.count(5000)
 @pytest.fixture(scope="module")
 def seed_index(embedder, tmp_path_factory):
     folder = tmp_path_factory.mktemp("bot-index")
-    build_index([SEEDS], folder, embedder)
+    update_index([SEEDS], folder, embedder, sync=True)
     return folder
 
 

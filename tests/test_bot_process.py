@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from retrieval.indexing import build_index
+from retrieval.indexing import update_index
 
 from bot_harness import TOKEN
 from conftest import ROOT, SEEDS
@@ -72,7 +72,7 @@ def test_run_builds_index_answers_and_stops_cleanly_on_sigterm(cli_env, tmp_path
 @pytest.fixture(scope="module")
 def chat_index(embedder, tmp_path_factory):
     folder = tmp_path_factory.mktemp("chat") / "index"
-    build_index([SEEDS], folder, embedder)
+    update_index([SEEDS], folder, embedder, sync=True)
     return folder
 
 

@@ -128,3 +128,34 @@ def test_passages_keep_all_fields(tmp_path):
     original = passages(3)[2]
     loaded = load_index(tmp_path, model=MODEL).passages[2]
     assert loaded == original and replace(loaded, text="x") != original
+
+
+def test_hnsw_index_round_trip_and_filtered_search(tmp_path):
+    rng = np.random.default_rng(0)
+    n = 300
+    data = rng.normal(size=(n, 4)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    many = [Passage(f"p{i}", f"a{i % 7}", "Kontan" if i % 3 else "Tempo", "T", "2024-06-18", None, 0, 1, f"p{i}")
+            for i in range(n)]
+    summary = [ArticleSummary(f"a{i}", "Kontan", "T", None, None, "test", 1) for i in range(7)]
+    hnsw = replace(manifest(n), vector_index="hnsw", articles=7)
+    save_index(tmp_path, hnsw, many, summary, data, LexicalIndex.build([p.text for p in many]))
+    index = load_index(tmp_path, model=MODEL)
+    assert index.approximate and index.manifest.vector_index == "hnsw"
+    np.testing.assert_allclose(index.vectors(np.array([5, 7])), data[[5, 7]], atol=1e-6)
+    exact = np.argsort(-(data @ data[11]))[:10]
+    assert [row for _, row in index.search(data[11], 10)] == exact.tolist()  # tiny graph: exact in practice
+    tempo = index.mask(frozenset({"tempo"}))
+    found = [row for _, row in index.search(data[11], 5, tempo)]
+    expected = [r for r in np.argsort(-(data @ data[11])) if tempo[r]][:5]
+    assert found == expected  # a narrow filter is searched exactly
+
+
+def test_vector_index_choice():
+    from retrieval.index import HNSW_FROM, choose_vector_index
+
+    assert choose_vector_index("auto", HNSW_FROM - 1) == "exact"
+    assert choose_vector_index("auto", HNSW_FROM) == "hnsw"
+    assert choose_vector_index("exact", 10**7) == "exact" and choose_vector_index("hnsw", 3) == "hnsw"
+    with pytest.raises(ValueError, match="one of auto, exact, hnsw"):
+        choose_vector_index("ivf", 3)

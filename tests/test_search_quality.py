@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.errors import QuestionError
-from retrieval.indexing import build_index
+from retrieval.indexing import update_index
 from retrieval.index import load_index
 from retrieval.search import Searcher
 
@@ -32,7 +32,7 @@ QUESTIONS = [
 @pytest.fixture(scope="module")
 def searcher(embedder, tmp_path_factory):
     folder = tmp_path_factory.mktemp("seed-index")
-    build_index([SEEDS], folder, embedder)
+    update_index([SEEDS], folder, embedder, sync=True)
     return Searcher(embedder, load_index(folder, model=embedder.model_name))
 
 

@@ -1,0 +1,157 @@
+"""Incremental indexing: what gets embedded on each kind of change, counted through the embedder."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from retrieval.embedding import Embedder
+from retrieval.errors import IndexFolderError, SourceError
+from retrieval.index import CURRENT, load_index, read_articles
+from retrieval.indexing import _locked, remove_articles, update_index
+from retrieval.search import Searcher
+
+from conftest import SEEDS, SHARED
+
+KONTAN = "000_4c66d7cb05f20b83"
+
+
+class CountingEmbedder(Embedder):
+    """The real embedder, keeping a record of every passage text it is asked to embed."""
+
+    def __init__(self, settings) -> None:
+        super().__init__(settings)
+        self.embedded: list[str] = []
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        self.embedded += texts
+        return super().embed_passages(texts)
+
+
+@pytest.fixture
+def counting(settings) -> CountingEmbedder:
+    return CountingEmbedder(settings)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path):
+    folder = tmp_path / "seeds"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+@pytest.fixture
+def indexed(seeds_copy, tmp_path, counting):
+    folder = tmp_path / "index"
+    report = update_index([seeds_copy], folder, counting)
+    assert (report.added.__len__(), report.embedded, report.articles) == (5, report.passages, 5)
+    counting.embedded.clear()
+    return folder
+
+
+def corpus_lines(n: int) -> list[str]:
+    with (SHARED / "corpora" / "indosum_articles.jsonl").open(encoding="utf-8") as lines:
+        return [next(lines) for _ in range(n)]
+
+
+def test_unchanged_sources_embed_nothing_and_write_nothing(indexed, seeds_copy, counting):
+    generation = (indexed / CURRENT).read_text()
+    report = update_index([seeds_copy], indexed, counting)
+    assert counting.embedded == [] and report.embedded == 0
+    assert report.location is None and not report.changed and report.unchanged == 5
+    assert (indexed / CURRENT).read_text() == generation
+
+
+def test_changed_article_embeds_only_its_new_passages(indexed, seeds_copy, counting):
+    before = load_index(indexed, model=counting.model_name)
+    old_texts = {p.text for p in before.passages}
+    article = seeds_copy / f"{KONTAN}.txt"
+    added = "Juru bicara Kremlin menyebut kunjungan itu bersejarah bagi kedua negara di kawasan Asia Timur."
+    article.write_text(article.read_text(encoding="utf-8").rstrip() + "\n\n" + added + "\n", encoding="utf-8")
+    report = update_index([seeds_copy], indexed, counting)
+    assert report.updated == [KONTAN] and report.added == [] and report.unchanged == 4
+    after = load_index(indexed, model=counting.model_name)
+    new_texts = [p.text for p in after.passages if p.text not in old_texts]
+    # exactly the passages whose text is new were embedded, and at least one was kept as it was
+    assert sorted(counting.embedded) == sorted(new_texts) and len(new_texts) >= 1
+    assert any(added in t for t in counting.embedded)
+    kontan_rows = [i for i, p in enumerate(after.passages) if p.article_id == KONTAN]
+    assert len(counting.embedded) < len(kontan_rows) + 1
+    # kept passages keep their vectors bit for bit
+    old_rows = {p.text: i for i, p in enumerate(before.passages)}
+    for row, passage in enumerate(after.passages):
+        if passage.text in old_rows:
+            np.testing.assert_array_equal(after.vectors(np.array([row])), before.vectors(np.array([old_rows[passage.text]])))
+    hits = Searcher(counting, after).search("Apa kata juru bicara Kremlin tentang kunjungan itu?", 3).hits
+    assert any(added in h.passage.text for h in hits)
+
+
+def test_metadata_change_updates_the_article_without_embedding(indexed, seeds_copy, counting):
+    meta_file = seeds_copy / "metadata.json"
+    meta = json.loads(meta_file.read_text(encoding="utf-8"))
+    key = next(k for k in meta if KONTAN in k) if isinstance(meta, dict) else None
+    assert key is not None, meta
+    meta[key]["url"] = "https://example.com/berita/surat-putin"
+    meta_file.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+    report = update_index([seeds_copy], indexed, counting)
+    assert report.updated == [KONTAN] and report.embedded == 0 and counting.embedded == []
+    index = load_index(indexed, model=counting.model_name)
+    assert {p.url for p in index.passages if p.article_id == KONTAN} == {"https://example.com/berita/surat-putin"}
+
+
+def test_adding_a_corpus_keeps_the_seeds(indexed, tmp_path, counting):
+    (tmp_path / "more.jsonl").write_text("".join(corpus_lines(3)), encoding="utf-8")
+    report = update_index([tmp_path / "more.jsonl"], indexed, counting)
+    assert len(report.added) == 3 and report.unchanged == 5 and report.articles == 8
+    index = load_index(indexed, model=counting.model_name)
+    assert len(counting.embedded) == sum(p.article_id in report.added for p in index.passages)
+
+
+def test_remove_by_id_and_sync_mirror_the_sources(indexed, seeds_copy, counting):
+    report = remove_articles([KONTAN, "no-such-id"], indexed, counting)
+    assert report.removed == [KONTAN] and report.skipped == [("no-such-id", "no article with this id in the index")]
+    assert counting.embedded == []
+    assert KONTAN not in {a.id for a in read_articles(indexed)}
+    # indexing the sources again brings it back
+    update_index([seeds_copy], indexed, counting)
+    assert KONTAN in {a.id for a in read_articles(indexed)}
+    counting.embedded.clear()
+    (seeds_copy / f"{KONTAN}.txt").unlink()
+    plain = update_index([seeds_copy], indexed, counting)
+    assert plain.removed == [] and plain.articles == 5  # adding never removes
+    synced = update_index([seeds_copy], indexed, counting, sync=True)
+    assert synced.removed == [KONTAN] and synced.articles == 4 and counting.embedded == []
+
+
+def test_removing_everything_or_nothing_is_refused(indexed, counting):
+    ids = [a.id for a in read_articles(indexed)]
+    with pytest.raises(SourceError, match="would leave the index .* empty"):
+        remove_articles(ids, indexed, counting)
+    assert len(read_articles(indexed)) == 5
+    report = remove_articles(["nope"], indexed, counting)
+    assert report.removed == [] and report.location is None
+
+
+def test_same_text_under_two_ids_is_stored_once(tmp_path, counting):
+    line = json.loads(corpus_lines(1)[0])
+    twin = {**line, "id": "copy-of-" + str(line["id"]), "outlet": "Other Outlet"}
+    (tmp_path / "a.jsonl").write_text(json.dumps(line) + "\n" + json.dumps(twin) + "\n", encoding="utf-8")
+    report = update_index([tmp_path / "a.jsonl"], tmp_path / "index", counting)
+    assert report.articles == 1 and len(report.skipped) == 1 and "same text" in report.skipped[0][1]
+
+
+def test_a_second_writer_is_told_to_wait(indexed, seeds_copy, counting):
+    with _locked(indexed):
+        with pytest.raises(IndexFolderError, match="another newsbot process is writing"):
+            update_index([seeds_copy], indexed, counting)
+
+
+def test_unreadable_index_needs_sync_to_be_rebuilt(indexed, seeds_copy, counting):
+    (indexed / CURRENT).write_text("gen-missing\n")
+    with pytest.raises(IndexFolderError, match="add --sync"):
+        update_index([seeds_copy], indexed, counting)
+    report = update_index([seeds_copy], indexed, counting, sync=True)
+    assert report.articles == 5 and report.warnings and load_index(indexed, model=counting.model_name)
