@@ -31,11 +31,9 @@ from bot.answers import AnswerService  # noqa: E402
 from bot.handlers import BotData  # noqa: E402
 from bot.limits import RateLimiter  # noqa: E402
 from retrieval.embedding import Embedder  # noqa: E402
-from retrieval.index import load_index, read_articles  # noqa: E402
+from retrieval.live import LiveIndex  # noqa: E402
 from retrieval.indexing import update_index  # noqa: E402
-from retrieval.search import Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
-from retrieval.sources import coverage  # noqa: E402
 
 QUESTIONS = ["Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?",
              "Berapa kontainer amunisi yang dipasok Korea Utara ke Rusia?", "Apa isi surat Kim untuk Putin?",
@@ -71,9 +69,7 @@ def main() -> None:
         embedder = Embedder(settings)
         folder = Path(tmp) / "index"
         update_index([ROOT / "seeds"], folder, embedder, sync=True)
-        searcher = Searcher(embedder, load_index(folder, model=embedder.model_name))
-        data = BotData(answers=AnswerService(searcher), limiter=RateLimiter(100_000),
-                       coverage=coverage(read_articles(folder)))
+        data = BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(100_000))
         api = FakeBotApi().start()
         harness = BotHarness(bot_settings(api, questions_per_minute=100_000), data).start()
         ready_rss = rss_mb()

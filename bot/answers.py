@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 from retrieval.errors import QuestionError
-from retrieval.search import MAX_QUESTION_CHARS, Filters, Hit, Searcher, check_question
+from retrieval.live import LiveIndex
+from retrieval.search import MAX_QUESTION_CHARS, Filters, Hit, check_question
+from retrieval.sources import OutletCoverage
 
 from bot.formatting import CardData
 
@@ -67,15 +69,23 @@ def split_filters(text: str) -> tuple[str, Filters]:
 
 
 class AnswerService:
-    """Answers questions from one searcher; blocking, so call it off the event loop."""
+    """Answers questions from the live index; blocking, so call it off the event loop."""
 
-    def __init__(self, searcher: Searcher, *, depth: int = DEPTH) -> None:
-        self.searcher = searcher
+    def __init__(self, live: LiveIndex, *, depth: int = DEPTH) -> None:
+        self.live = live
         self.depth = depth
 
     def answer(self, question: str, filters: Filters | None = None) -> Answer:
-        result = self.searcher.search(question, self.depth, filters)
+        result = self.live.searcher.search(question, self.depth, filters)
         return Answer(question, result.hits, result.answered and bool(result.hits))
+
+    def sources(self) -> list[OutletCoverage]:
+        """Outlets in the index being searched, with article counts and date ranges."""
+        return self.live.coverage
+
+    def refresh(self) -> bool:
+        """Start answering from a newly written index, if there is one."""
+        return self.live.refresh()
 
 
 def card_data(hit: Hit) -> CardData:

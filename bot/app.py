@@ -47,6 +47,8 @@ def build_application(settings: BotSettings, data: BotData) -> Application:
     for field in fields(data):
         setattr(application.bot_data, field.name, getattr(data, field.name))
     register_handlers(application)
+    application.job_queue.run_repeating(handlers.reload_index, interval=settings.reload_seconds,
+                                        first=settings.reload_seconds, name="reload-index")
     return application
 
 

@@ -14,11 +14,11 @@ from typing import TextIO
 from retrieval.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
-from retrieval.index import load_index, read_articles
-from retrieval.indexing import open_or_build, remove_articles, update_index
+from retrieval.index import load_index
+from retrieval.live import LiveIndex
+from retrieval.indexing import build_if_missing, remove_articles, update_index
 from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
-from retrieval.sources import coverage
 from retrieval.stats import index_stats
 
 from bot.answers import AnswerService
@@ -163,8 +163,7 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
-    index = load_index(args.index, model=embedder.model_name)
-    service = AnswerService(Searcher(embedder, index, min_dense=embedder.settings.min_score))
+    service = AnswerService(LiveIndex(args.index, embedder, min_dense=embedder.settings.min_score))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -175,11 +174,10 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
         handler.addFilter(RedactToken(bot_settings.token))
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    index = open_or_build(args.index, embedder, DEFAULT_SOURCES)
+    build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(Searcher(embedder, index, min_dense=embedder.settings.min_score)),
+        answers=AnswerService(LiveIndex(args.index, embedder, min_dense=embedder.settings.min_score)),
         limiter=RateLimiter(bot_settings.questions_per_minute),
-        coverage=coverage(read_articles(args.index)),
         allowed_ids=bot_settings.allowed_ids,
         results_per_page=bot_settings.answers.results_per_page,
     )

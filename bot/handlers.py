@@ -13,8 +13,6 @@ from telegram.constants import ChatAction, ParseMode
 from telegram.error import BadRequest
 from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
 
-from retrieval.sources import OutletCoverage
-
 from bot.answers import AnswerService, UnusableQuestion, card_data, split_filters, usable_question
 from bot.formatting import card_html, inline_description, inline_title
 from bot.i18n import EXAMPLES, language_for
@@ -33,7 +31,6 @@ class BotData:
     answers: AnswerService | None = None
     limiter: RateLimiter | None = None
     pages: PageStore = field(default_factory=PageStore)
-    coverage: list[OutletCoverage] = field(default_factory=list)
     allowed_ids: frozenset[int] = frozenset()
     results_per_page: int = 3
 
@@ -77,7 +74,7 @@ async def help_command(update: Update, context: Context) -> None:
 
 async def sources(update: Update, context: Context) -> None:
     """List the outlets in the index with article counts and date ranges."""
-    for message in sources_reply(context.bot_data.coverage, _language(update)):
+    for message in sources_reply(context.bot_data.answers.sources(), _language(update)):
         await update.effective_message.reply_text(message, parse_mode=ParseMode.HTML)
 
 
@@ -166,6 +163,11 @@ async def non_text(update: Update, context: Context) -> None:
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
     await update.effective_message.reply_text(t("unknown_command", _language(update)))
+
+
+async def reload_index(context: Context) -> None:
+    """Start answering from a newly written index (a repeating job); questions in flight finish on the old one."""
+    await asyncio.to_thread(context.bot_data.answers.refresh)
 
 
 async def error_handler(update: object, context: Context) -> None:

@@ -40,6 +40,7 @@ class BotSettings:
     allowed_ids: frozenset[int]
     questions_per_minute: int
     answers: AnswerSettings
+    reload_seconds: int = 10
 
     def __repr__(self) -> str:  # never show the token
         return f"BotSettings(api_url={self.api_url!r}, webhook_url={self.webhook_url!r}, ...)"
@@ -70,6 +71,7 @@ class BotSettings:
             allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
+            reload_seconds=env_int(env, "NEWSBOT_RELOAD_SECONDS", 10, 1, 86_400),
         )
 
 

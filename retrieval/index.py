@@ -87,9 +87,12 @@ class ArticleSummary:
 class PassageIndex:
     """Passages with their vectors in FAISS and their BM25 index, row for row."""
 
-    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index, lexical: LexicalIndex) -> None:
+    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index, lexical: LexicalIndex,
+                 articles: list[ArticleSummary] | None = None, generation: str = "") -> None:
         self.manifest = manifest
         self.passages = passages
+        self.articles = articles or []
+        self.generation = generation
         self.lexical = lexical
         self._faiss = faiss_index
         self.matrix = stored_vectors(faiss_index)
@@ -216,7 +219,7 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
 
     generation = current_generation(folder)
     manifest = read_manifest(generation)
-    rebuild = f"rebuild it with: newsbot index --index {folder}"
+    rebuild = rebuild_hint(folder)
     if manifest.format_version != FORMAT_VERSION:
         raise IndexFolderError(
             f"the index at {folder} has format version {manifest.format_version}, this newsbot reads "
@@ -232,12 +235,18 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
     try:
         vectors = faiss.read_index(str(generation / VECTORS))
         passages = [Passage(**row) for row in _read_jsonl(generation / PASSAGES)]
+        articles = [ArticleSummary(**row) for row in _read_jsonl(generation / ARTICLES)]
         lexical = LexicalIndex.load(generation / LEXICAL, LexicalSettings(**manifest.lexical))
     except (RuntimeError, TypeError, ValueError, IndexFolderError) as exc:
         raise IndexFolderError(f"the index at {folder} cannot be read ({exc}); {rebuild}") from exc
     if vectors.ntotal != len(passages) or vectors.d != manifest.dimension or lexical.size != len(passages):
         raise IndexFolderError(f"the index at {folder} is inconsistent (vectors and passages differ); {rebuild}")
-    return PassageIndex(manifest, passages, vectors, lexical)
+    return PassageIndex(manifest, passages, vectors, lexical, articles, generation.name)
+
+
+def rebuild_hint(folder: Path) -> str:
+    """How to rebuild a damaged or outdated index from its sources."""
+    return f"rebuild it from its sources with: newsbot index --sync PATH ... --index {folder}"
 
 
 def current_generation(folder: Path) -> Path:
@@ -254,7 +263,7 @@ def current_generation(folder: Path) -> Path:
     generation = folder / name
     if not name or "/" in name or not generation.is_dir():
         raise IndexFolderError(f"the index at {folder} is damaged ({CURRENT} names a missing folder); "
-                               f"rebuild it with: newsbot index --index {folder}")
+                               f"{rebuild_hint(folder)}")
     return generation
 
 
@@ -265,12 +274,7 @@ def read_manifest(generation: Path) -> Manifest:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
         raise IndexFolderError(
             f"the index at {generation.parent} is damaged ({MANIFEST}: {exc}); "
-            f"rebuild it with: newsbot index --index {generation.parent}") from None
-
-
-def read_articles(folder: Path) -> list[ArticleSummary]:
-    """The article summaries of the current generation."""
-    return [ArticleSummary(**row) for row in _read_jsonl(current_generation(folder) / ARTICLES)]
+            f"{rebuild_hint(generation.parent)}") from None
 
 
 def _write_jsonl(path: Path, rows) -> None:

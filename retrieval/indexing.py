@@ -26,7 +26,7 @@ from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
 from retrieval.index import (FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, choose_vector_index,
-                             load_index, read_articles, save_index)
+                             load_index, save_index)
 from retrieval.lexical import LexicalIndex, LexicalSettings
 
 log = logging.getLogger(__name__)
@@ -111,17 +111,16 @@ def remove_articles(ids: list[str], folder: Path, embedder: Embedder) -> IndexRe
         return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
-def open_or_build(folder: Path, embedder: Embedder, sources: list[Path]) -> PassageIndex:
-    """Load the index in ``folder``; build it from ``sources`` first if there is none yet.
+def build_if_missing(folder: Path, embedder: Embedder, sources: list[Path]) -> None:
+    """Build the index in ``folder`` from ``sources`` if there is none yet.
 
-    Only a missing or empty folder is built; a damaged index is reported, never overwritten.
+    Only a missing or empty folder is built; a damaged index is left for loading to report.
     """
     if not folder.exists() or (folder.is_dir() and not any(p.name != LOCK for p in folder.iterdir())):
         log.info("no index at %s yet: building it from %s", folder, ", ".join(map(str, sources)))
         report = update_index(sources, folder, embedder, sync=True)
         log.info("indexed %d articles, %d passages in %.1f s", report.articles, report.passages,
                  report.seconds["total"])
-    return load_index(folder, model=embedder.model_name)
 
 
 @contextmanager
@@ -142,7 +141,7 @@ def _locked(folder: Path) -> Iterator[None]:
 
 def _load_previous(folder: Path, embedder: Embedder) -> _Previous:
     index = load_index(folder, model=embedder.model_name)
-    articles = {a.id: a for a in read_articles(folder)}
+    articles = {a.id: a for a in index.articles}
     rows: dict[str, list[int]] = {}
     by_text: dict[str, int] = {}
     for row, passage in enumerate(index.passages):
@@ -159,7 +158,7 @@ def _previous(folder: Path, embedder: Embedder, sync: bool, report: IndexReport)
         previous = _load_previous(folder, embedder)
     except IndexFolderError as exc:
         if not sync:
-            raise IndexFolderError(f"{exc}. To build a fresh index from just these sources, add --sync") from None
+            raise
         report.warnings.append(f"the existing index was not reused ({exc}); building it afresh")
         return None
     return previous

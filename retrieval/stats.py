@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.index import current_generation, load_index, read_articles
+from retrieval.index import current_generation, load_index
 
 
 @dataclass(frozen=True)
@@ -35,7 +35,7 @@ def index_stats(folder: Path, *, model: str) -> IndexStats:
     before = resident_bytes()
     index = load_index(folder, model=model)
     after = resident_bytes()
-    articles = read_articles(folder)
+    articles = index.articles
     dates = sorted(a.date for a in articles if a.date)
     manifest = index.manifest
     return IndexStats(

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import json
+import shutil
 import time
 
 import pytest
@@ -11,10 +13,8 @@ from bot.answers import AnswerService
 from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.settings import AnswerSettings
-from retrieval.index import load_index, read_articles
 from retrieval.indexing import update_index
-from retrieval.search import Searcher
-from retrieval.sources import coverage
+from retrieval.live import LiveIndex
 
 from bot_harness import BotHarness, bot_settings
 from conftest import SEEDS
@@ -32,9 +32,8 @@ def seed_index(embedder, tmp_path_factory):
 
 
 def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset()) -> BotData:
-    searcher = Searcher(embedder, load_index(folder, model=embedder.model_name))
-    return BotData(answers=AnswerService(searcher), limiter=RateLimiter(limit),
-                   coverage=coverage(read_articles(folder)), allowed_ids=allowed, results_per_page=per_page)
+    return BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(limit),
+                   allowed_ids=allowed, results_per_page=per_page)
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +264,30 @@ def test_same_quote_is_one_card_with_other_outlets_named(running, api):
     assert "Juga diberitakan:" in first_card
     named = {o for o in OUTLETS if o in first_card}
     assert {"Kontan", "Liputan6", "Eastjourneymagz"} <= named
+
+
+def test_rebuilt_index_is_answered_from_without_a_restart(own_api, embedder, seed_index, tmp_path):
+    api = own_api
+    folder = tmp_path / "index"
+    shutil.copytree(seed_index, folder)
+    harness = BotHarness(bot_settings(api, reload_seconds=1), make_data(embedder, folder)).start()
+    try:
+        question = "Berapa kenaikan ekspor rumput laut dari Kepulauan Aru?"
+        uid = next(_uids)
+        first = send(api, message(question, uid=uid), uid)
+        assert "Antara" not in first[0]["text"]
+        article = {"id": "aru-1", "outlet": "Antara", "title": "Ekspor rumput laut Aru naik", "published": "2024-07-01",
+                   "text": "Ekspor rumput laut dari Kepulauan Aru naik tiga kali lipat sepanjang musim kemarau tahun ini."}
+        (tmp_path / "new.jsonl").write_text(json.dumps(article) + "\n", encoding="utf-8")
+        update_index([tmp_path / "new.jsonl"], folder, embedder)
+        deadline = time.monotonic() + 30
+        while True:
+            uid = next(_uids)
+            replies = send(api, message(question, uid=uid), uid)
+            if "<b>Antara</b>" in replies[0]["text"]:
+                break
+            assert time.monotonic() < deadline, "the bot never answered from the rebuilt index"
+            time.sleep(0.5)
+        assert "Kepulauan Aru" in replies[0]["text"]
+    finally:
+        harness.stop()

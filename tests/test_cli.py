@@ -35,7 +35,38 @@ def test_index_reports_outlets_and_passages(index_run):
     _, result = index_run
     for outlet in ("Kontan", "Liputan6", "VOA Indonesia", "Tribunnews", "Eastjourneymagz"):
         assert outlet in result.stdout
-    assert "Read 5 articles from 5 outlets" in result.stdout and "Passages:" in result.stdout
+    assert "Read 5 articles." in result.stdout and "Added 5, updated 0, removed 0, unchanged 0" in result.stdout
+    assert "The index holds 5 articles, 20 passages, from 5 outlets" in result.stdout
+
+
+def test_reindex_remove_stats_and_sync(indexed, tmp_path, cli_env):
+    import shutil
+
+    folder = tmp_path / "index"
+    shutil.copytree(indexed, folder)
+    again = newsbot("index", str(SEEDS), "--index", str(folder), env=cli_env)
+    assert again.returncode == 0 and "passages embedded: 0" in again.stdout and "Nothing changed" in again.stdout
+    removed = newsbot("remove", "000_4c66d7cb05f20b83", "missing-id", "--index", str(folder), env=cli_env)
+    assert removed.returncode == 0 and "removed 1" in removed.stdout
+    assert "missing-id: no article with this id in the index" in removed.stdout
+    nothing = newsbot("remove", "missing-id", "--index", str(folder), env=cli_env)
+    assert nothing.returncode == 1
+    stats = newsbot("stats", "--json", "--index", str(folder), env=cli_env)
+    assert stats.returncode == 0, stats.stderr
+    facts = json.loads(stats.stdout)
+    assert (facts["articles"], facts["vector_index"], facts["model"]) == (4, "exact", "multilingual-e5-small")
+    assert "Kontan" not in facts["outlets"] and facts["disk_bytes"] > 0
+    assert (facts["first_date"], facts["last_date"]) == ("2022-08-15", "2024-06-19")
+    text = newsbot("stats", "--index", str(folder), env=cli_env)
+    assert "articles 4, passages 17, outlets 4" in text.stdout and "MB on disk" in text.stdout
+    (tmp_path / "two").mkdir()
+    for name in ("000_4c66d7cb05f20b83.txt", "001_49f180e410a81df8.txt", "metadata.json"):
+        shutil.copy(SEEDS / name, tmp_path / "two" / name)
+    synced = newsbot("index", "--sync", str(tmp_path / "two"), "--index", str(folder), env=cli_env)
+    assert synced.returncode == 0, synced.stderr
+    assert "Added 1, updated 0, removed 3, unchanged 1" in synced.stdout
+    bad = newsbot("stats", "--index", str(folder), env={**cli_env, "NEWSBOT_VECTOR_INDEX": "ivf"})
+    assert bad.returncode == 1 and "NEWSBOT_VECTOR_INDEX='ivf' must be one of auto, exact, hnsw" in bad.stderr
 
 
 def test_ask_json_from_stdin(indexed, cli_env):

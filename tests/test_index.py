@@ -61,7 +61,7 @@ def test_missing_folder_and_non_index_folder(tmp_path):
 
 def test_other_model_or_format_is_refused_with_rebuild_hint(tmp_path):
     save(tmp_path)
-    with pytest.raises(IndexFolderError, match="built with model 'test-model'.*newsbot index --index"):
+    with pytest.raises(IndexFolderError, match="built with model 'test-model'.*newsbot index --sync PATH ... --index"):
         load_index(tmp_path, model="other-model")
     manifest_path = current_generation(tmp_path) / MANIFEST
     data = json.loads(manifest_path.read_text())

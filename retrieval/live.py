@@ -1,0 +1,72 @@
+"""The index a long-running process searches, swapped for a newer generation while it runs.
+
+``refresh`` (called periodically) loads a newly written generation in the caller's thread
+and then replaces the searcher in one assignment: a question already being answered keeps
+the searcher it started with, the next question gets the new one. A generation that fails
+to load is logged and skipped; the previous index keeps answering.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from retrieval.embedding import Embedder
+from retrieval.errors import IndexFolderError
+from retrieval.index import current_generation, load_index
+from retrieval.search import MIN_DENSE_SCORE, Searcher
+from retrieval.sources import OutletCoverage, coverage
+
+log = logging.getLogger(__name__)
+
+
+class LiveIndex:
+    """Holds the current searcher of an index folder and reloads it when the folder changes."""
+
+    def __init__(self, folder: Path, embedder: Embedder, *, min_dense: float = MIN_DENSE_SCORE) -> None:
+        self.folder = folder
+        self._embedder = embedder
+        self._min_dense = min_dense
+        self._searcher = self._open()
+        self._coverage = coverage(self._searcher.index.articles)
+        self._failed = ""  # a generation that could not be loaded, not tried again
+        self._problem = ""  # the last loading problem logged, not logged again
+        self._reloading = threading.Lock()
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher to use for one question (keep the reference for the whole question)."""
+        return self._searcher
+
+    @property
+    def coverage(self) -> list[OutletCoverage]:
+        """Outlets in the current index with article counts and date ranges."""
+        return self._coverage
+
+    def refresh(self) -> bool:
+        """Load the folder's current generation if it is new; True when the searcher was replaced."""
+        if not self._reloading.acquire(blocking=False):
+            return False  # another refresh is loading it already
+        name = ""
+        try:
+            name = current_generation(self.folder).name
+            if name in (self._searcher.index.generation, self._failed):
+                return False
+            searcher = self._open()
+        except IndexFolderError as exc:
+            if str(exc) != self._problem:
+                log.warning("still answering from %s: the index on disk could not be loaded (%s)",
+                            self._searcher.index.generation, exc)
+            self._failed, self._problem = name, str(exc)
+            return False
+        finally:
+            self._reloading.release()
+        self._searcher, self._coverage = searcher, coverage(searcher.index.articles)
+        log.info("now answering from %s: %d articles, %d passages", searcher.index.generation,
+                 len(searcher.index.articles), len(searcher.index.passages))
+        return True
+
+    def _open(self) -> Searcher:
+        index = load_index(self.folder, model=self._embedder.model_name)
+        return Searcher(self._embedder, index, min_dense=self._min_dense)
