@@ -41,6 +41,7 @@ def _ask(service: AnswerService, line: str, language: str, page_size: int) -> tu
         question = usable_question(text)
     except UnusableQuestion as exc:
         return [], 0, t(exc.reason, language, example=EXAMPLES[language][0], **exc.values)
+    service.refresh()  # a rebuilt index is used from the next question on
     answer = service.answer(question, filters)
     if not answer.relevant:
         return [], 0, t("no_answer", language)
