@@ -100,7 +100,7 @@ def main() -> None:
         lines = args.corpus.read_text(encoding="utf-8").splitlines()[: args.articles]
         (tmp_path / "slice.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
         report = update_index([tmp_path / "slice.jsonl"], tmp_path / "corpus-index", embedder, sync=True)
-        results["corpus_articles"] = len(report.articles)
+        results["corpus_articles"] = report.articles
         results["corpus_passages"] = report.passages
         results["corpus_embed_s"] = round(report.seconds["embed"], 1)
         results["corpus_total_s"] = round(report.seconds["total"], 1)

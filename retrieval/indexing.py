@@ -223,7 +223,7 @@ def _wanted(read: list[Article], previous: _Previous | None, sync: bool, report:
 def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previous: _Previous | None,
             wanted: list[str | Article], report: IndexReport, started: float) -> IndexReport:
     """Write the new generation (unless nothing changed) and fill in the report."""
-    if previous is not None and not report.changed:
+    if previous is not None and not report.changed and not _search_kind_changes(previous, embedder):
         _summarise(report, list(previous.articles.values()), len(previous.index.passages), started)
         return report
     info = embedder.warm_up()
@@ -242,6 +242,12 @@ def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previo
     report.seconds["lexical+save"] = time.perf_counter() - embedded
     _summarise(report, summaries, len(passages), started)
     return report
+
+
+def _search_kind_changes(previous: _Previous, embedder: Embedder) -> bool:
+    """Whether NEWSBOT_VECTOR_INDEX now asks for another kind of vector search than the index has."""
+    wanted = choose_vector_index(embedder.settings.vector_index, len(previous.index.passages))
+    return previous.index.manifest.vector_index != wanted
 
 
 def _summarise(report: IndexReport, summaries: list[ArticleSummary], passages: int, started: float) -> None:

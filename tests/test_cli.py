@@ -154,3 +154,13 @@ def test_ask_filters_highlights_and_grouping(indexed, cli_env):
     assert {r["date"] for r in json.loads(since.stdout)["results"]} == {"2024-06-19"}
     bad = newsbot("ask", "--since", "kemarin", "Putin", "--index", str(indexed), env=cli_env)
     assert bad.returncode == 1 and "not a date like 2024-06-18" in bad.stderr
+
+
+def test_chat_answers_pages_and_quits(indexed, cli_env):
+    result = newsbot("chat", "--index", str(indexed), "--lang", "en", env=cli_env,
+                     stdin="Kapan Putin akan mengunjungi Vietnam?\nmore\nmedia:Kontan Putin Vietnam\nquit\n")
+    assert result.returncode == 0, result.stderr
+    first, rest = result.stdout.split("\n4. ", 1)
+    assert "1. " in first and "»" in first and "Vietnam" in first
+    assert rest  # "more" shows the next page, numbered on
+    assert result.stdout.count("Kontan ·") >= 1 and "Traceback" not in result.stderr

@@ -159,3 +159,14 @@ def test_unreadable_index_needs_sync_to_be_rebuilt(indexed, seeds_copy, counting
         update_index([seeds_copy], indexed, counting)
     report = update_index([seeds_copy], indexed, counting, sync=True)
     assert report.articles == 5 and report.warnings and load_index(indexed, model=counting.model_name)
+
+
+def test_changing_the_vector_index_setting_rewrites_without_embedding(indexed, seeds_copy, settings):
+    from dataclasses import replace
+
+    hnsw = CountingEmbedder(replace(settings, vector_index="hnsw"))
+    report = update_index([seeds_copy], indexed, hnsw)
+    assert report.location is not None and report.embedded == 0 and hnsw.embedded == []
+    index = load_index(indexed, model=hnsw.model_name)
+    assert index.approximate and len(index.passages) == report.passages
+    assert update_index([seeds_copy], indexed, hnsw).location is None
