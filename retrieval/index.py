@@ -143,12 +143,13 @@ def _exact_among(matrix: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int
 
 
 def _search_params(approximate: bool, allowed: np.ndarray | None):
+    """HNSW's search width and, for a broad filter, the rows it may return (flat needs neither)."""
     import faiss
 
+    if not approximate:
+        return None
     selector = None if allowed is None else faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64"))
-    if approximate:
-        return faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH, sel=selector)
-    return None if selector is None else faiss.SearchParameters(sel=selector)
+    return faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH, sel=selector)
 
 
 def choose_vector_index(setting: str, passages: int) -> str:
