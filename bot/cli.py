@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 from collections.abc import Iterable
 from dataclasses import asdict
@@ -163,7 +164,7 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
-    service = AnswerService(LiveIndex(args.index, embedder, min_dense=embedder.settings.min_score))
+    service = AnswerService(LiveIndex(args.index, embedder))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -176,7 +177,7 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     logging.getLogger("httpx").setLevel(logging.WARNING)
     build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(LiveIndex(args.index, embedder, min_dense=embedder.settings.min_score)),
+        answers=AnswerService(LiveIndex(args.index, embedder)),
         limiter=RateLimiter(bot_settings.questions_per_minute),
         allowed_ids=bot_settings.allowed_ids,
         results_per_page=bot_settings.answers.results_per_page,
@@ -213,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"newsbot: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader (e.g. `| head`) stopped reading: not an error
-        sys.stderr.close()
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing left to flush at exit
         return 0
     except KeyboardInterrupt:
         print("newsbot: interrupted", file=sys.stderr)

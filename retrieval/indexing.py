@@ -231,11 +231,10 @@ def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previo
     embedded = time.perf_counter()
     lexical_settings = LexicalSettings()
     lexical = LexicalIndex.build([p.text for p in passages], lexical_settings)
-    outlets = dict(sorted(Counter(a.outlet for a in summaries).items()))
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=info.name, dimension=info.dimension, prompts=info.prompts,
         chunking=asdict(chunking), lexical=asdict(lexical_settings), articles=len(summaries),
-        passages=len(passages), outlets=outlets, created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        passages=len(passages), outlets=_outlets(summaries), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         checksums={}, vector_index=choose_vector_index(embedder.settings.vector_index, len(passages)),
     )
     report.location = save_index(folder, manifest, passages, summaries, vectors, lexical)
@@ -251,9 +250,12 @@ def _search_kind_changes(previous: _Previous, embedder: Embedder) -> bool:
 
 
 def _summarise(report: IndexReport, summaries: list[ArticleSummary], passages: int, started: float) -> None:
-    report.articles, report.passages = len(summaries), passages
-    report.outlets = dict(sorted(Counter(a.outlet for a in summaries).items()))
+    report.articles, report.passages, report.outlets = len(summaries), passages, _outlets(summaries)
     report.seconds["total"] = time.perf_counter() - started
+
+
+def _outlets(summaries: list[ArticleSummary]) -> dict[str, int]:
+    return dict(sorted(Counter(a.outlet for a in summaries).items()))
 
 
 def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking: ChunkingSettings,

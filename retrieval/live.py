@@ -15,7 +15,7 @@ from pathlib import Path
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError
 from retrieval.index import current_generation, load_index
-from retrieval.search import MIN_DENSE_SCORE, Searcher
+from retrieval.search import Searcher
 from retrieval.sources import OutletCoverage, coverage
 
 log = logging.getLogger(__name__)
@@ -24,10 +24,9 @@ log = logging.getLogger(__name__)
 class LiveIndex:
     """Holds the current searcher of an index folder and reloads it when the folder changes."""
 
-    def __init__(self, folder: Path, embedder: Embedder, *, min_dense: float = MIN_DENSE_SCORE) -> None:
+    def __init__(self, folder: Path, embedder: Embedder) -> None:
         self.folder = folder
         self._embedder = embedder
-        self._min_dense = min_dense
         self._searcher = self._open()
         self._coverage = coverage(self._searcher.index.articles)
         self._failed = ""  # a generation that could not be loaded, not tried again
@@ -69,4 +68,4 @@ class LiveIndex:
 
     def _open(self) -> Searcher:
         index = load_index(self.folder, model=self._embedder.model_name)
-        return Searcher(self._embedder, index, min_dense=self._min_dense)
+        return Searcher(self._embedder, index, min_dense=self._embedder.settings.min_score)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.errors import ConfigError
+from retrieval.index import VECTOR_INDEX_KINDS
 
 DEFAULT_INDEX_DIR = Path("index")
 
@@ -34,7 +35,7 @@ class RetrievalSettings:
             model_cache=Path(env.get("NEWSBOT_MODEL_CACHE") or _default_cache(env)),
             batch_size=env_int(env, "NEWSBOT_BATCH_SIZE", 32, 1, 4096),
             min_score=env_float(env, "NEWSBOT_MIN_SCORE", 0.81, -1.0, 1.0),
-            vector_index=env_choice(env, "NEWSBOT_VECTOR_INDEX", ("auto", "exact", "hnsw")),
+            vector_index=env_choice(env, "NEWSBOT_VECTOR_INDEX", VECTOR_INDEX_KINDS),
         )
 
 

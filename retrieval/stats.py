@@ -7,7 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.index import current_generation, load_index
+from retrieval.index import load_index
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,6 @@ class IndexStats:
 
 def index_stats(folder: Path, *, model: str) -> IndexStats:
     """Load the index in ``folder`` (checking it as ``ask`` would) and describe it."""
-    generation = current_generation(folder)
     gc.collect()
     before = resident_bytes()
     index = load_index(folder, model=model)
@@ -38,6 +37,7 @@ def index_stats(folder: Path, *, model: str) -> IndexStats:
     articles = index.articles
     dates = sorted(a.date for a in articles if a.date)
     manifest = index.manifest
+    generation = folder / index.generation
     return IndexStats(
         location=str(generation), articles=len(articles), passages=len(index.passages),
         outlets=manifest.outlets, first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,

@@ -15,16 +15,17 @@ from retrieval.search import Searcher
 
 from conftest import ROOT, SEEDS, SHARED
 
-# (function entered, which call): from embedding to just after CURRENT is replaced
+# (function entered, which call, what the half-written generation holds when it is killed):
+# from embedding to just after CURRENT is replaced. None: no new generation folder yet.
 KILL_POINTS = [
-    ("embed_passages", 1),   # before anything is written
-    ("save_index", 1),       # the new generation is about to be created
-    ("write_index", 1),      # vectors being written
-    ("_write_jsonl", 2),     # passages written, articles being written
-    ("save", 1),             # the BM25 index being written
-    ("_write_durable", 1),   # the manifest being written
-    ("_write_durable", 2),   # everything written, CURRENT not yet replaced
-    ("_prune", 1),           # CURRENT replaced, old generations not yet removed
+    ("embed_passages", 1, None),                                     # before anything is written
+    ("save_index", 1, None),                                         # about to create the generation
+    ("write_index", 1, set()),                                       # vectors being written
+    ("_write_jsonl", 2, {"vectors.faiss", "passages.jsonl"}),        # articles being written
+    ("save", 1, {"vectors.faiss", "passages.jsonl", "articles.jsonl"}),  # the BM25 index being written
+    ("_write_durable", 1, {"vectors.faiss", "passages.jsonl", "articles.jsonl", "lexical"}),  # manifest
+    ("_write_durable", 2, {"vectors.faiss", "passages.jsonl", "articles.jsonl", "lexical", "manifest.json"}),
+    ("_prune", 1, None),                                             # CURRENT replaced, nothing pruned yet
 ]
 
 
@@ -43,8 +44,8 @@ def more_articles(tmp_path_factory):
     return path
 
 
-@pytest.mark.parametrize(("function", "nth"), KILL_POINTS)
-def test_kill_while_indexing_keeps_an_answering_index(function, nth, seed_index, more_articles, tmp_path,
+@pytest.mark.parametrize(("function", "nth", "written"), KILL_POINTS)
+def test_kill_while_indexing_keeps_an_answering_index(function, nth, written, seed_index, more_articles, tmp_path,
                                                       embedder, cli_env):
     folder = tmp_path / "index"
     shutil.copytree(seed_index, folder)
@@ -53,6 +54,9 @@ def test_kill_while_indexing_keeps_an_answering_index(function, nth, seed_index,
                           str(more_articles), "--index", str(folder)],
                          capture_output=True, text=True, env=cli_env, cwd=ROOT, timeout=300)
     assert run.returncode == -signal.SIGKILL, (run.returncode, run.stderr[-2000:])
+    if written is not None:  # killed at that step of the write: the files before it, and no more
+        (leftover,) = [p for p in folder.iterdir() if p.name.startswith("gen-") and p.name != before.strip()]
+        assert {p.name for p in leftover.iterdir()} == written
 
     index = load_index(folder, model=embedder.model_name)
     articles = len(index.articles)
