@@ -1,6 +1,6 @@
 """Measure the retrieval core: model build, seed indexing, ask latency, ingest throughput, memory.
 
-Usage: python benchmarks/bench_retrieval.py [--corpus PATH] [--articles N] [--queries N]
+Usage: python benchmarks/bench_retrieval.py [--corpus PATH] [--articles N] [--queries N] [--encoder int8|float32]
 Prints one JSON object. Run on an idle machine; numbers depend on the core count it reports.
 """
 
@@ -21,10 +21,11 @@ from retrieval.embedding import Embedder
 from retrieval.fusion import fuse
 from retrieval.index import load_index
 from retrieval.indexing import update_index
+from retrieval.int8_build import ensure_int8_model
 from retrieval.model_build import ensure_default_model
 from retrieval.results import arrange
 from retrieval.search import Filters, Searcher
-from retrieval.settings import RetrievalSettings
+from retrieval.settings import ENCODERS, RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -68,15 +69,21 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared" / "corpora" / "indosum_articles.jsonl")
     parser.add_argument("--articles", type=int, default=500)
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--encoder", choices=ENCODERS, default="int8", help="how the model runs (NEWSBOT_ENCODER)")
     args = parser.parse_args()
     results: dict[str, object] = {"cores": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
         tmp_path = Path(tmp)
         started = time.perf_counter()
-        ensure_default_model(tmp_path / "models")
+        built = ensure_default_model(tmp_path / "models")
         results["model_build_s"] = round(time.perf_counter() - started, 2)
+        results["encoder"] = args.encoder
+        if args.encoder == "int8":
+            started = time.perf_counter()
+            ensure_int8_model(built)
+            results["int8_build_s"] = round(time.perf_counter() - started, 2)
 
-        settings = RetrievalSettings(tmp_path / "index", None, tmp_path / "models", 32)
+        settings = RetrievalSettings(tmp_path / "index", None, tmp_path / "models", 32, encoder=args.encoder)
         embedder = Embedder(settings)
         started = time.perf_counter()
         embedder.warm_up()

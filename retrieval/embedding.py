@@ -1,4 +1,4 @@
-"""The embedder: owns the sentence-transformers model, loads it late, encodes with prompts."""
+"""The embedder: owns the model (int8 OpenVINO or float32 torch), loads it late, encodes with prompts."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.model_build import MODEL_NAME, PROMPTS, ensure_default_model
+from retrieval.encoders import Encoder, OpenVINOEncoder, SentenceTransformerEncoder
+from retrieval.int8_build import ensure_int8_model
+from retrieval.model_build import PROMPTS, ensure_default_model
 from retrieval.settings import RetrievalSettings
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ class Embedder:
 
     def __init__(self, settings: RetrievalSettings) -> None:
         self._settings = settings
-        self._model = None
+        self._encoder: Encoder | None = None
         self._info: ModelInfo | None = None
         # The Rust tokenizer is not safe to call from several threads at once, and one encoding
         # already uses every core, so calls into the model take turns.
@@ -51,29 +53,31 @@ class Embedder:
     @property
     def model_name(self) -> str:
         """The name recorded in index manifests (no loading needed)."""
-        return self._settings.embedding_model or DEFAULT_MODEL_ID
+        if self._settings.embedding_model:
+            return self._settings.embedding_model
+        return DEFAULT_MODEL_ID if self._settings.encoder == "float32" else f"{DEFAULT_MODEL_ID}-int8"
 
     def warm_up(self) -> ModelInfo:
         """Load the model (building the default one on first use); idempotent."""
         with self._lock:
             if self._info is None:
-                self._model, prompts = self._load()
-                dimension = int(self._model.get_embedding_dimension())
-                self._info = ModelInfo(self.model_name, dimension, prompts)
+                self._encoder, prompts = self._load()
+                self._info = ModelInfo(self.model_name, self._encoder.dimension, prompts)
         return self._info
 
-    def _load(self):
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
-
-        hf_logging.disable_progress_bar()
+    def _load(self) -> tuple[Encoder, dict[str, str]]:
         name = self._settings.embedding_model
         if name is None:
             built = ensure_default_model(self._settings.model_cache)
-            log.info("loading %s from %s", MODEL_NAME, built.path)
-            return SentenceTransformer(str(built.path), device="cpu", local_files_only=True), dict(PROMPTS)
+            if self._settings.encoder == "int8":
+                built = ensure_int8_model(built)
+                log.info("loading %s from %s", built.source, built.path)
+                return OpenVINOEncoder(built.path), dict(PROMPTS)
+            log.info("loading %s from %s", built.source, built.path)
+            return SentenceTransformerEncoder(_sentence_transformer(str(built.path), local_files_only=True)), \
+                dict(PROMPTS)
         try:
-            model = SentenceTransformer(name, device="cpu")
+            model = _sentence_transformer(name)
         except Exception as exc:  # the library raises many kinds for a bad name or no network
             raise ModelBuildError(
                 f"cannot load embedding model {name!r} ({exc.__class__.__name__}: {exc}). "
@@ -81,20 +85,19 @@ class Embedder:
                 "download, or a local model folder; unset it to use the built-in multilingual-e5-small."
             ) from exc
         prompts = {k: v for k, v in (model.prompts or {}).items() if k in ("query", "passage") and v}
-        return model, prompts
+        return SentenceTransformerEncoder(model), prompts
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a passage, prompt and special tokens included."""
         info = self.warm_up()
         with self._lock:
-            ids = self._model.tokenizer(info.prompts.get("passage", "") + text, add_special_tokens=True)
-        return len(ids["input_ids"])
+            return self._encoder.count_tokens(info.prompts.get("passage", "") + text)
 
     @property
     def max_tokens(self) -> int:
         """The model's sequence limit."""
         self.warm_up()
-        return int(self._model.max_seq_length)
+        return self._encoder.max_tokens
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         """Normalised float32 vectors for ``texts``; shows progress for long runs on a terminal."""
@@ -109,9 +112,15 @@ class Embedder:
         if not texts:
             return np.zeros((0, info.dimension), dtype=np.float32)
         with self._lock:
-            vectors = self._model.encode(
-                texts, prompt=info.prompts.get(kind), batch_size=self._settings.batch_size,
-                normalize_embeddings=True, convert_to_numpy=True,
-                show_progress_bar=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty(),
-            )
+            vectors = self._encoder.encode(
+                texts, info.prompts.get(kind, ""), self._settings.batch_size,
+                progress=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty())
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def _sentence_transformer(name: str, **kwargs):
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return SentenceTransformer(name, device="cpu", **kwargs)

@@ -228,7 +228,8 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
     if manifest.model != model:
         raise IndexFolderError(
             f"the index at {folder} was built with model {manifest.model!r} but newsbot is set to use "
-            f"{model!r}; {rebuild}, or set NEWSBOT_EMBEDDING_MODEL back to the model the index was built with")
+            f"{model!r}; {rebuild}, or set NEWSBOT_EMBEDDING_MODEL (and NEWSBOT_ENCODER) back to what the "
+            "index was built with")
     for name, digest in manifest.checksums.items():
         path = generation / name
         if not path.is_file() or _sha256(path) != digest:

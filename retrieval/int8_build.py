@@ -1,0 +1,101 @@
+"""Build the int8 form of the default model: an OpenVINO graph quantised by NNCF.
+
+The float32 sentence-transformers folder (see ``model_build``) is traced from PyTorch into
+OpenVINO with mean pooling and normalisation inside the graph, so the graph's one output is
+the sentence vector. NNCF's post-training quantisation then runs the packaged calibration
+passages through it to learn activation ranges and stores the matrix products as int8, which
+CPUs with VNNI instructions run several times faster.
+
+The result is a folder of ``model.xml``/``model.bin`` plus the tokenizer, written atomically
+like the float32 build (marker last, then a rename).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.errors import ModelBuildError
+from retrieval.model_build import MARKER, MAX_SEQ_LENGTH, MODEL_NAME, BuiltModel, build_folder, write_json
+
+log = logging.getLogger(__name__)
+
+INT8_MODEL_NAME = MODEL_NAME.replace("expanded to fp32", "expanded, then int8 by NNCF for OpenVINO")
+GRAPH = "model.xml"
+TOKENIZER = "tokenizer.json"
+CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
+CALIBRATION_PROMPT = "passage: "
+
+
+def ensure_int8_model(built: BuiltModel) -> BuiltModel:
+    """Return the int8 OpenVINO model next to ``built``, building it on first use (about a minute)."""
+    target = built.path.parent / f"{built.path.name}-openvino-int8"
+    if not (target / MARKER).is_file():
+        log.info("building the int8 form of the embedding model into %s (once, about a minute)", target)
+        build_folder(target, lambda work: write_int8_model(built.path, work))
+    return BuiltModel(target, INT8_MODEL_NAME)
+
+
+def calibration_texts() -> list[str]:
+    """The packaged calibration passages."""
+    try:
+        lines = CALIBRATION.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line)["text"] for line in lines if line.strip()]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ModelBuildError(f"cannot read the calibration passages {CALIBRATION}: {exc}; reinstall newsbot, "
+                              "or set NEWSBOT_ENCODER=float32 to skip the int8 model") from exc
+
+
+def write_int8_model(float_folder: Path, out: Path) -> None:
+    """Convert and quantise the float32 model in ``float_folder`` into ``out``."""
+    try:
+        import nncf
+        import openvino as ov
+    except ImportError as exc:
+        raise ModelBuildError(f"the int8 encoder needs openvino and nncf ({exc}); reinstall newsbot, "
+                              "or set NEWSBOT_ENCODER=float32") from exc
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
+    tokenizer.enable_truncation(MAX_SEQ_LENGTH)
+    samples = [_inputs(tokenizer.encode(CALIBRATION_PROMPT + text).ids) for text in calibration_texts()]
+    graph = _trace(float_folder, samples[0], ov)
+    quantised = nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
+                              subset_size=len(samples))
+    ov.save_model(quantised, str(out / GRAPH), compress_to_fp16=False)
+    shutil.copyfile(float_folder / TOKENIZER, out / TOKENIZER)
+    write_json(out / MARKER, {"model": INT8_MODEL_NAME, "calibration_passages": len(samples)})
+
+
+def _inputs(ids: list[int]) -> dict[str, np.ndarray]:
+    row = np.asarray([ids], dtype=np.int64)
+    return {"input_ids": row, "attention_mask": np.ones_like(row)}
+
+
+def _trace(float_folder: Path, example: dict[str, np.ndarray], ov):
+    """The float32 model with mean pooling and normalisation, as an OpenVINO graph."""
+    import torch
+    from transformers import AutoModel
+
+    class SentenceVector(torch.nn.Module):
+        def __init__(self, encoder: torch.nn.Module) -> None:
+            super().__init__()
+            self.encoder = encoder
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2.0, dim=-1)
+
+    encoder = AutoModel.from_pretrained(str(float_folder), local_files_only=True).eval()
+    with torch.no_grad(), warnings.catch_warnings():
+        # The tracer notes that "no attention mask" is fixed to False; the graph always gets one.
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        return ov.convert_model(SentenceVector(encoder), example_input={k: torch.from_numpy(v) for k, v in
+                                                                        example.items()})

@@ -1,0 +1,112 @@
+"""The int8 OpenVINO encoder against the float32 one, and how its build and setting fail."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval import int8_build
+from retrieval.articles import read_sources
+from retrieval.errors import ConfigError, IndexFolderError, ModelBuildError
+from retrieval.index import load_index
+from retrieval.indexing import update_index
+from retrieval.model_build import MARKER, build_folder
+from retrieval.settings import RetrievalSettings
+
+from conftest import SEEDS
+
+QUESTIONS = [
+    "Kapan Putin akan mengunjungi Vietnam?",
+    "Who is Putin's foreign policy adviser?",
+    "Berapa kontainer amunisi yang dipasok Korea Utara ke Rusia?",
+]
+
+
+@pytest.fixture(scope="module")
+def seed_paragraphs() -> list[str]:
+    texts = [a.text for a in read_sources([SEEDS]).articles]
+    return [p for t in texts for p in t.split("\n\n") if p.strip()]
+
+
+def test_int8_vectors_agree_with_float32(embedder, float32_embedder, seed_paragraphs):
+    assert embedder.model_name == "multilingual-e5-small-int8"
+    assert float32_embedder.model_name == "multilingual-e5-small"
+    for kind in ("query", "passage"):
+        texts = QUESTIONS + seed_paragraphs
+        ours, exact = embedder._encode(texts, kind), float32_embedder._encode(texts, kind)
+        assert ours.dtype == np.float32 and ours.shape == exact.shape == (len(texts), 384)
+        assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
+        cosines = (ours * exact).sum(axis=1)
+        # int8 activations move each vector a little; a wrong prompt, pooling or padding moves it a lot.
+        assert cosines.min() >= 0.99, (kind, float(cosines.min()))
+        assert np.median(cosines) >= 0.997, (kind, float(np.median(cosines)))
+
+
+def test_int8_ranks_like_float32(embedder, float32_embedder, seed_paragraphs):
+    for question in QUESTIONS:
+        ours = embedder.embed_passages(seed_paragraphs) @ embedder.embed_query(question)
+        exact = float32_embedder.embed_passages(seed_paragraphs) @ float32_embedder.embed_query(question)
+        assert int(np.argmax(ours)) == int(np.argmax(exact)), question
+
+
+def test_batching_and_padding_do_not_change_a_vector(embedder, seed_paragraphs):
+    short = min(seed_paragraphs, key=len)
+    alone = embedder.embed_passages([short])[0]
+    batched = embedder.embed_passages(seed_paragraphs)[seed_paragraphs.index(short)]
+    assert float(alone @ batched) > 0.9999
+
+
+def test_empty_input_and_overlong_text(embedder):
+    assert embedder.embed_passages([]).shape == (0, 384)
+    long_text = "Presiden Rusia Vladimir Putin tiba di Pyongyang. " * 200
+    assert embedder.count_tokens(long_text) > embedder.max_tokens == 512
+    vector = embedder.embed_passages([long_text])[0]
+    assert np.isfinite(vector).all() and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-4
+
+
+def test_encoder_setting(tmp_path):
+    assert RetrievalSettings.from_env({}).encoder == "int8"
+    assert RetrievalSettings.from_env({"NEWSBOT_ENCODER": "Float32"}).encoder == "float32"
+    with pytest.raises(ConfigError, match="NEWSBOT_ENCODER='fp16' must be one of int8, float32"):
+        RetrievalSettings.from_env({"NEWSBOT_ENCODER": "fp16"})
+
+
+def test_index_from_the_other_encoder_is_refused_with_advice(embedder, float32_embedder, tmp_path):
+    folder = tmp_path / "index"
+    update_index([SEEDS], folder, float32_embedder)
+    with pytest.raises(IndexFolderError, match="NEWSBOT_ENCODER") as refused:
+        load_index(folder, model=embedder.model_name)
+    assert "'multilingual-e5-small'" in str(refused.value) and "newsbot index" in str(refused.value)
+
+
+def test_failed_build_leaves_nothing_that_looks_built(tmp_path):
+    target = tmp_path / "model"
+
+    def crash(work):
+        (work / "model.xml").write_text("<half")
+        raise RuntimeError("killed")
+
+    with pytest.raises(RuntimeError):
+        build_folder(target, crash)
+    assert list(tmp_path.iterdir()) == []
+    build_folder(target, lambda work: (work / MARKER).write_text("{}"))
+    assert [p.name for p in target.iterdir()] == [MARKER]
+
+
+def test_missing_calibration_passages_explain_the_way_out(monkeypatch, tmp_path):
+    monkeypatch.setattr(int8_build, "CALIBRATION", tmp_path / "calibration.jsonl")
+    with pytest.raises(ModelBuildError, match="NEWSBOT_ENCODER=float32"):
+        int8_build.calibration_texts()
+
+
+def test_packaged_calibration_passages():
+    texts = int8_build.calibration_texts()
+    assert len(texts) == 200 and all(len(t.split()) >= 20 for t in texts)
+
+
+def test_int8_build_is_cached(built_model, embedder):
+    first = int8_build.ensure_int8_model(built_model)
+    assert (first.path / MARKER).is_file() and (first.path / int8_build.GRAPH).is_file()
+    stamp = (first.path / int8_build.GRAPH).stat().st_mtime_ns
+    assert int8_build.ensure_int8_model(built_model).path == first.path
+    assert (first.path / int8_build.GRAPH).stat().st_mtime_ns == stamp
