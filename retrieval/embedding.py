@@ -69,11 +69,12 @@ class Embedder:
         name = self._settings.embedding_model
         if name is None:
             built = ensure_default_model(self._settings.model_cache)
-            if self._settings.encoder == "int8":
+            int8 = self._settings.encoder == "int8"
+            if int8:
                 built = ensure_int8_model(built)
-                log.info("loading %s from %s", built.source, built.path)
-                return OpenVINOEncoder(built.path), dict(PROMPTS)
             log.info("loading %s from %s", built.source, built.path)
+            if int8:
+                return OpenVINOEncoder(built.path), dict(PROMPTS)
             return SentenceTransformerEncoder(_sentence_transformer(str(built.path), local_files_only=True)), \
                 dict(PROMPTS)
         try:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
+from retrieval.errors import ModelBuildError
 from retrieval.int8_build import GRAPH, TOKENIZER
 from retrieval.model_build import MAX_SEQ_LENGTH
 
@@ -51,11 +52,16 @@ class OpenVINOEncoder:
         import openvino as ov
         from tokenizers import Tokenizer
 
-        self._counter = Tokenizer.from_file(str(folder / TOKENIZER))
-        self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+        try:
+            self._counter = Tokenizer.from_file(str(folder / TOKENIZER))
+            self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
+            self._model = ov.Core().compile_model(str(folder / GRAPH), "CPU")
+        except Exception as exc:  # tokenizers and OpenVINO raise plain Exception/RuntimeError on bad files
+            raise ModelBuildError(
+                f"cannot load the int8 model in {folder} ({exc.__class__.__name__}: {str(exc).strip()[:200]}); "
+                "delete that folder and newsbot builds it again, or set NEWSBOT_ENCODER=float32") from exc
         self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self._pad = self._tokenizer.token_to_id("<pad>")
-        self._model = ov.Core().compile_model(str(folder / GRAPH), "CPU")
         self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
         self.max_tokens = MAX_SEQ_LENGTH
 

@@ -12,9 +12,11 @@ like the float32 build (marker last, then a rename).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import shutil
+import sys
 import warnings
 from pathlib import Path
 
@@ -64,9 +66,11 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
     tokenizer.enable_truncation(MAX_SEQ_LENGTH)
     samples = [_inputs(tokenizer.encode(CALIBRATION_PROMPT + text).ids) for text in calibration_texts()]
-    graph = _trace(float_folder, samples[0], ov)
-    quantised = nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
-                              subset_size=len(samples))
+    # NNCF reports progress on stdout; stdout belongs to newsbot's own output (e.g. ask --json).
+    with contextlib.redirect_stdout(sys.stderr):
+        graph = _trace(float_folder, samples[0], ov)
+        quantised = nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
+                                  subset_size=len(samples))
     ov.save_model(quantised, str(out / GRAPH), compress_to_fp16=False)
     shutil.copyfile(float_folder / TOKENIZER, out / TOKENIZER)
     write_json(out / MARKER, {"model": INT8_MODEL_NAME, "calibration_passages": len(samples)})

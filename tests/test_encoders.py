@@ -7,6 +7,7 @@ import pytest
 
 from retrieval import int8_build
 from retrieval.articles import read_sources
+from retrieval.encoders import OpenVINOEncoder
 from retrieval.errors import ConfigError, IndexFolderError, ModelBuildError
 from retrieval.index import load_index
 from retrieval.indexing import update_index
@@ -104,9 +105,43 @@ def test_packaged_calibration_passages():
     assert len(texts) == 200 and all(len(t.split()) >= 20 for t in texts)
 
 
-def test_int8_build_is_cached(built_model, embedder):
-    first = int8_build.ensure_int8_model(built_model)
-    assert (first.path / MARKER).is_file() and (first.path / int8_build.GRAPH).is_file()
-    stamp = (first.path / int8_build.GRAPH).stat().st_mtime_ns
-    assert int8_build.ensure_int8_model(built_model).path == first.path
-    assert (first.path / int8_build.GRAPH).stat().st_mtime_ns == stamp
+def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, embedder, tmp_path, capfd):
+    import hashlib
+    import shutil
+
+    from retrieval.model_build import BuiltModel
+
+    session = int8_build.ensure_int8_model(built_model)   # built by the embedder fixture
+    float_copy = tmp_path / built_model.path.name
+    shutil.copytree(built_model.path, float_copy)
+    capfd.readouterr()
+    fresh = int8_build.ensure_int8_model(BuiltModel(float_copy, built_model.source))
+    # Progress goes to stderr: stdout carries newsbot's own output, such as ask --json.
+    assert capfd.readouterr().out == ""
+    assert (fresh.path / MARKER).is_file() and fresh.path.parent == tmp_path
+
+    def digest(folder):
+        return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                for name in ("model.bin", int8_build.TOKENIZER)}
+
+    # Weights and quantisation parameters are identical; the graph file differs only in the
+    # layer names OpenVINO generates, so the two graphs must compute the same vectors.
+    assert digest(fresh.path) == digest(session.path)
+    texts = QUESTIONS + ["passage: " + q for q in QUESTIONS]
+    vectors = [OpenVINOEncoder(path).encode(texts, "query: ", 4, progress=False) for path in (fresh.path, session.path)]
+    assert np.array_equal(vectors[0], vectors[1])
+    stamp = (fresh.path / int8_build.GRAPH).stat().st_mtime_ns
+    assert int8_build.ensure_int8_model(BuiltModel(float_copy, built_model.source)).path == fresh.path
+    assert (fresh.path / int8_build.GRAPH).stat().st_mtime_ns == stamp
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building-")]
+
+
+def test_damaged_int8_model_says_how_to_rebuild(built_model, embedder, tmp_path):
+    import shutil
+
+    damaged = tmp_path / "int8"
+    shutil.copytree(int8_build.ensure_int8_model(built_model).path, damaged)
+    graph = damaged / int8_build.GRAPH
+    graph.write_bytes(graph.read_bytes()[:1000])
+    with pytest.raises(ModelBuildError, match="delete that folder and newsbot builds it again"):
+        OpenVINOEncoder(damaged)
