@@ -12,7 +12,7 @@ from retrieval.errors import ConfigError
 from retrieval.index import VECTOR_INDEX_KINDS
 
 DEFAULT_INDEX_DIR = Path("index")
-# How the built-in model runs: int8 on OpenVINO (the default, ~2.6x faster) or float32 on torch.
+# How the built-in model runs: int8 on OpenVINO (the default, 2.5-3x faster) or float32 on torch.
 ENCODERS = ("int8", "float32")
 
 
