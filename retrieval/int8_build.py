@@ -38,7 +38,8 @@ def ensure_int8_model(built: BuiltModel) -> BuiltModel:
     """Return the int8 OpenVINO model next to ``built``, building it on first use (about a minute)."""
     target = built.path.parent / f"{built.path.name}-openvino-int8"
     if not (target / MARKER).is_file():
-        log.info("building the int8 form of the embedding model into %s (once, about a minute)", target)
+        # Shown without --verbose: the user waits about a minute and should know why, once.
+        log.warning("building the int8 form of the embedding model into %s (once, about a minute)", target)
         build_folder(target, lambda work: write_int8_model(built.path, work))
     return BuiltModel(target, INT8_MODEL_NAME)
 
@@ -85,6 +86,7 @@ def _trace(float_folder: Path, example: dict[str, np.ndarray], ov):
     """The float32 model with mean pooling and normalisation, as an OpenVINO graph."""
     import torch
     from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
 
     class SentenceVector(torch.nn.Module):
         def __init__(self, encoder: torch.nn.Module) -> None:
@@ -97,9 +99,13 @@ def _trace(float_folder: Path, example: dict[str, np.ndarray], ov):
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2.0, dim=-1)
 
-    encoder = AutoModel.from_pretrained(str(float_folder), local_files_only=True).eval()
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
     with torch.no_grad(), warnings.catch_warnings():
-        # The tracer notes that "no attention mask" is fixed to False; the graph always gets one.
+        # Deprecation notes from inside transformers and the tracer's note that "no attention
+        # mask" is fixed to False (the graph always gets one) say nothing a user can act on.
+        warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        encoder = AutoModel.from_pretrained(str(float_folder), local_files_only=True).eval()
         return ov.convert_model(SentenceVector(encoder), example_input={k: torch.from_numpy(v) for k, v in
                                                                         example.items()})
