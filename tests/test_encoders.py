@@ -7,7 +7,7 @@ import pytest
 
 from retrieval import int8_build
 from retrieval.articles import read_sources
-from retrieval.encoders import OpenVINOEncoder
+from retrieval.encoders import GRAPH, TOKENIZER, OpenVINOEncoder
 from retrieval.errors import ConfigError, IndexFolderError, ModelBuildError
 from retrieval.index import load_index
 from retrieval.indexing import update_index
@@ -32,8 +32,11 @@ def seed_paragraphs() -> list[str]:
 def test_int8_vectors_agree_with_float32(embedder, float32_embedder, seed_paragraphs):
     assert embedder.model_name == "multilingual-e5-small-int8"
     assert float32_embedder.model_name == "multilingual-e5-small"
+    # The last text runs past the 512-token limit: both encoders must cut it the same way.
+    overlong = " ".join(seed_paragraphs) * 2
+    assert embedder.count_tokens(overlong) > 512
     for kind in ("query", "passage"):
-        texts = QUESTIONS + seed_paragraphs
+        texts = QUESTIONS + seed_paragraphs + [overlong]
         ours, exact = embedder._encode(texts, kind), float32_embedder._encode(texts, kind)
         assert ours.dtype == np.float32 and ours.shape == exact.shape == (len(texts), 384)
         assert np.allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-4)
@@ -122,7 +125,7 @@ def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, emb
 
     def digest(folder):
         return {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
-                for name in ("model.bin", int8_build.TOKENIZER)}
+                for name in ("model.bin", TOKENIZER)}
 
     # Weights and quantisation parameters are identical; the graph file differs only in the
     # layer names OpenVINO generates, so the two graphs must compute the same vectors.
@@ -130,9 +133,9 @@ def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, emb
     texts = QUESTIONS + ["passage: " + q for q in QUESTIONS]
     vectors = [OpenVINOEncoder(path).encode(texts, "query: ", 4, progress=False) for path in (fresh.path, session.path)]
     assert np.array_equal(vectors[0], vectors[1])
-    stamp = (fresh.path / int8_build.GRAPH).stat().st_mtime_ns
+    stamp = (fresh.path / GRAPH).stat().st_mtime_ns
     assert int8_build.ensure_int8_model(BuiltModel(float_copy, built_model.source)).path == fresh.path
-    assert (fresh.path / int8_build.GRAPH).stat().st_mtime_ns == stamp
+    assert (fresh.path / GRAPH).stat().st_mtime_ns == stamp
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building-")]
 
 
@@ -141,7 +144,7 @@ def test_damaged_int8_model_says_how_to_rebuild(built_model, embedder, tmp_path)
 
     damaged = tmp_path / "int8"
     shutil.copytree(int8_build.ensure_int8_model(built_model).path, damaged)
-    graph = damaged / int8_build.GRAPH
+    graph = damaged / GRAPH
     graph.write_bytes(graph.read_bytes()[:1000])
     with pytest.raises(ModelBuildError, match="delete that folder and newsbot builds it again"):
         OpenVINOEncoder(damaged)
