@@ -31,6 +31,7 @@ import numpy as np
 
 from retrieval.chunking import Passage
 from retrieval.errors import IndexFolderError
+from retrieval.fusion import top_rows
 from retrieval.lexical import LexicalIndex, LexicalSettings
 
 FORMAT_VERSION = 3
@@ -97,20 +98,24 @@ class PassageIndex:
         self._faiss = faiss_index
         self.matrix = stored_vectors(faiss_index)
         self.approximate = manifest.vector_index == "hnsw"
-        self._outlets = np.array([p.outlet.casefold() for p in passages], dtype=object)
-        self._dates = np.array([p.date or "" for p in passages], dtype=object)
+        # Filters are vectorised: outlets as small integer codes, ISO dates as fixed-width strings
+        # ("" sorts before every date). A filtered question over 1M passages stays in milliseconds.
+        outlet_names = [p.outlet.casefold() for p in passages]
+        self._outlet_codes_by_name = {name: code for code, name in enumerate(dict.fromkeys(outlet_names))}
+        self._outlet_codes = np.array([self._outlet_codes_by_name[n] for n in outlet_names], dtype=np.int32)
+        self._dates = np.array([p.date or "" for p in passages], dtype="U10")
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
         """The ``k`` rows nearest to ``vector`` (among ``allowed`` rows), best first, as (score, row)."""
         query = np.asarray(vector, dtype=np.float32).reshape(1, -1)
-        if allowed is not None:
-            rows = np.flatnonzero(allowed)
-            if not self.approximate or len(rows) < EXACT_FILTER_SHARE * len(self.passages):
-                return _exact_among(self.matrix, rows, query[0], k)
-        k = min(k, len(self.passages) if allowed is None else int(allowed.sum()))
+        narrow = allowed is not None and np.count_nonzero(allowed) < EXACT_FILTER_SHARE * len(self.passages)
+        if not self.approximate or narrow:
+            return exact_search(self.matrix, allowed, query[0], k)
+        k = min(k, len(self.passages))
         if k <= 0:
             return []
-        scores, found = self._faiss.search(query, k, params=_search_params(self.approximate, allowed))
+        bitmap = None if allowed is None else np.packbits(allowed, bitorder="little")
+        scores, found = self._faiss.search(query, k, params=_search_params(self.approximate, bitmap))
         return [(float(s), int(r)) for s, r in zip(scores[0], found[0]) if r >= 0]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -124,31 +129,42 @@ class PassageIndex:
             return None
         allowed = np.ones(len(self.passages), dtype=bool)
         if outlets:
-            allowed &= np.isin(self._outlets, [o.casefold() for o in outlets])
+            codes = [self._outlet_codes_by_name[o.casefold()] for o in outlets if o.casefold() in self._outlet_codes_by_name]
+            allowed &= np.isin(self._outlet_codes, np.array(codes, dtype=np.int32))
         if since is not None:
-            allowed &= (self._dates != "") & (self._dates >= since)
+            allowed &= self._dates >= since  # "" (no date) sorts before any date
         if until is not None:
             allowed &= (self._dates != "") & (self._dates <= until)
         return allowed
 
 
-def _exact_among(matrix: np.ndarray, rows: np.ndarray, query: np.ndarray, k: int) -> list[tuple[float, int]]:
-    k = min(k, len(rows))
-    if k <= 0:
-        return []
-    scores = matrix[rows] @ query
-    best = np.argpartition(-scores, k - 1)[:k]
-    best = best[np.argsort(-scores[best], kind="stable")]
-    return [(float(scores[i]), int(rows[i])) for i in best]
+def exact_search(matrix: np.ndarray, allowed: np.ndarray | None, query: np.ndarray,
+                 k: int) -> list[tuple[float, int]]:
+    """The ``k`` best rows (of ``allowed`` ones, if given) by exact inner product.
+
+    One matrix-vector product over all rows (BLAS, both cores) beats FAISS's flat search for a
+    single question; a narrow filter gathers its rows first instead of reading them all."""
+    rows = None
+    if allowed is None:
+        scores = matrix @ query
+    elif np.count_nonzero(allowed) * 3 < len(matrix):
+        rows = np.flatnonzero(allowed)
+        scores = matrix[rows] @ query
+    else:
+        scores = np.where(allowed, matrix @ query, -np.inf)
+    best = top_rows(scores, k)
+    return [(float(scores[i]), int(i if rows is None else rows[i])) for i in best]
 
 
-def _search_params(approximate: bool, allowed: np.ndarray | None):
-    """HNSW's search width and, for a broad filter, the rows it may return (flat needs neither)."""
+def _search_params(approximate: bool, bitmap: np.ndarray | None):
+    """HNSW's search width and, for a filter, the rows it may return as a bitmap (flat needs neither).
+
+    The bitmap (one bit a row, little-endian within bytes) must outlive the search."""
     import faiss
 
     if not approximate:
         return None
-    selector = None if allowed is None else faiss.IDSelectorBatch(np.flatnonzero(allowed).astype("int64"))
+    selector = None if bitmap is None else faiss.IDSelectorBitmap(len(bitmap) * 8, faiss.swig_ptr(bitmap))
     return faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH, sel=selector)
 
 

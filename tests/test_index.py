@@ -149,6 +149,26 @@ def test_hnsw_index_round_trip_and_filtered_search(tmp_path):
     found = [row for _, row in index.search(data[11], 5, tempo)]
     expected = [r for r in np.argsort(-(data @ data[11])) if tempo[r]][:5]
     assert found == expected  # a narrow filter is searched exactly
+    kontan = index.mask(frozenset({"KONTAN"}))
+    found = [row for _, row in index.search(data[11], 10, kontan)]
+    assert found == [r for r in np.argsort(-(data @ data[11])) if kontan[r]][:10]  # a broad one by the graph
+    assert index.search(data[11], 10, np.zeros(n, dtype=bool)) == []
+
+
+def test_broad_and_narrow_filters_on_exact_index_agree_with_brute_force(tmp_path):
+    rng = np.random.default_rng(1)
+    n = 60
+    data = rng.normal(size=(n, 4)).astype(np.float32)
+    data /= np.linalg.norm(data, axis=1, keepdims=True)
+    many = [Passage(f"p{i}", f"a{i}", "Kontan", "T", None if i % 4 == 0 else f"2024-06-{10 + i % 9:02d}", None, 0, 1,
+                    f"p{i}") for i in range(n)]
+    summary = [ArticleSummary(f"a{i}", "Kontan", "T", None, None, "test", 1) for i in range(n)]
+    save_index(tmp_path, replace(manifest(n), articles=n), many, summary, data, LexicalIndex.build([p.text for p in many]))
+    index = load_index(tmp_path, model=MODEL)
+    for allowed in (index.mask(since="2024-06-11"), index.mask(until="2024-06-11"), index.mask(since="2024-06-18")):
+        assert not allowed[::4].any()  # undated passages never pass a date filter
+        found = [row for _, row in index.search(data[3], 5, allowed)]
+        assert found == [r for r in np.argsort(-(data @ data[3])) if allowed[r]][:5]
 
 
 def test_vector_index_choice():
