@@ -129,7 +129,8 @@ class PassageIndex:
             return None
         allowed = np.ones(len(self.passages), dtype=bool)
         if outlets:
-            codes = [self._outlet_codes_by_name[o.casefold()] for o in outlets if o.casefold() in self._outlet_codes_by_name]
+            known = self._outlet_codes_by_name
+            codes = [known[o.casefold()] for o in outlets if o.casefold() in known]
             allowed &= np.isin(self._outlet_codes, np.array(codes, dtype=np.int32))
         if since is not None:
             allowed &= self._dates >= since  # "" (no date) sorts before any date
