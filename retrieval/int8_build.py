@@ -3,8 +3,9 @@
 The float32 sentence-transformers folder (see ``model_build``) is traced from PyTorch into
 OpenVINO with mean pooling and normalisation inside the graph, so the graph's one output is
 the sentence vector. NNCF's post-training quantisation then runs the packaged calibration
-texts (news passages, and headlines asked as questions) through it to learn activation ranges and stores the matrix products as int8, which
-CPUs with VNNI instructions run several times faster.
+texts (news passages, and headlines asked as questions) through it to learn activation
+ranges, and stores the matrix products as int8, which CPUs with VNNI instructions run
+several times faster.
 
 The result is a folder of ``model.xml``/``model.bin`` plus the tokenizer, written atomically
 like the float32 build (marker last, then a rename).
