@@ -115,7 +115,8 @@ class PassageIndex:
         if k <= 0:
             return []
         bitmap = None if allowed is None else np.packbits(allowed, bitorder="little")
-        scores, found = self._faiss.search(query, k, params=_search_params(self.approximate, bitmap))
+        params = _search_params(self.approximate, bitmap, len(self.passages))
+        scores, found = self._faiss.search(query, k, params=params)
         return [(float(s), int(r)) for s, r in zip(scores[0], found[0]) if r >= 0]
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
@@ -157,7 +158,7 @@ def exact_search(matrix: np.ndarray, allowed: np.ndarray | None, query: np.ndarr
     return [(float(scores[i]), int(i if rows is None else rows[i])) for i in best]
 
 
-def _search_params(approximate: bool, bitmap: np.ndarray | None):
+def _search_params(approximate: bool, bitmap: np.ndarray | None, rows: int):
     """HNSW's search width and, for a filter, the rows it may return as a bitmap (flat needs neither).
 
     The bitmap (one bit a row, little-endian within bytes) must outlive the search."""
@@ -165,7 +166,7 @@ def _search_params(approximate: bool, bitmap: np.ndarray | None):
 
     if not approximate:
         return None
-    selector = None if bitmap is None else faiss.IDSelectorBitmap(len(bitmap) * 8, faiss.swig_ptr(bitmap))
+    selector = None if bitmap is None else faiss.IDSelectorBitmap(rows, faiss.swig_ptr(bitmap))
     return faiss.SearchParametersHNSW(efSearch=HNSW_EF_SEARCH, sel=selector)
 
 

@@ -59,7 +59,7 @@ def calibration_texts() -> list[tuple[str, str]]:
             raise ValueError(f"a line's kind is not one of {', '.join(PROMPTS)}")
         return texts
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ModelBuildError(f"cannot read the calibration passages {CALIBRATION}: {exc}; reinstall newsbot, "
+        raise ModelBuildError(f"cannot read the calibration texts {CALIBRATION}: {exc}; reinstall newsbot, "
                               "or set NEWSBOT_ENCODER=float32 to skip the int8 model") from exc
 
 
