@@ -6,6 +6,8 @@ NewsbotError
 ├── SourceError          an article file or record could not be read
 ├── IndexFolderError     the index folder is missing, corrupt or from another model/format
 └── QuestionError        a question is empty or unusable
+    ├── UnreadableText   a question (or line) is not valid UTF-8 text
+    └── UnknownOutlet    a filter names an outlet the index does not have
 """
 
 from __future__ import annotations
@@ -33,3 +35,17 @@ class IndexFolderError(NewsbotError):
 
 class QuestionError(NewsbotError):
     """A question cannot be searched as given."""
+
+
+class UnreadableText(QuestionError):
+    """A question holds bytes that are not UTF-8 text (lone surrogates once decoded)."""
+
+
+class UnknownOutlet(QuestionError):
+    """An outlet filter names outlets the index does not hold; ``known`` lists those it does."""
+
+    def __init__(self, unknown: tuple[str, ...], known: tuple[str, ...]) -> None:
+        self.unknown = unknown
+        self.known = known
+        listed = ", ".join(known) if known else "none"
+        super().__init__(f"no outlet named {', '.join(map(repr, unknown))} in the index; the outlets are: {listed}")

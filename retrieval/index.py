@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.chunking import Passage
-from retrieval.errors import IndexFolderError
+from retrieval.errors import IndexFolderError, UnknownOutlet
 from retrieval.fusion import top_rows
 from retrieval.lexical import LexicalIndex, LexicalSettings
 
@@ -122,6 +122,13 @@ class PassageIndex:
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows``."""
         return self.matrix[np.asarray(rows, dtype=np.int64)]
+
+    def check_outlets(self, outlets: frozenset[str]) -> None:
+        """UnknownOutlet when any of ``outlets`` (case-insensitive) is not in this index."""
+        unknown = tuple(sorted(o for o in outlets if o.casefold() not in self._outlet_codes_by_name))
+        if unknown:
+            known = tuple(sorted(self.manifest.outlets, key=str.casefold))
+            raise UnknownOutlet(unknown, known)
 
     def mask(self, outlets: frozenset[str] = frozenset(), since: str | None = None,
              until: str | None = None) -> np.ndarray | None:

@@ -9,7 +9,7 @@ import numpy as np
 
 from retrieval.chunking import Passage
 from retrieval.embedding import Embedder
-from retrieval.errors import QuestionError
+from retrieval.errors import QuestionError, UnknownOutlet, UnreadableText
 from retrieval.fusion import CANDIDATES, DENSE_WEIGHT, fuse, top_rows
 from retrieval.index import PassageIndex
 from retrieval.results import arrange
@@ -66,6 +66,11 @@ class SearchResult:
 
 def check_question(question: str) -> str:
     """The question with surrounding whitespace removed, or a QuestionError saying why not."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that were not UTF-8, decoded with surrogateescape or sent as lone surrogates
+        raise UnreadableText("the question is not valid UTF-8 text; type it again or convert it to UTF-8 "
+                             "(e.g. iconv -f latin1 -t utf-8)") from None
     cleaned = " ".join(question.split())
     if not cleaned:
         raise QuestionError("the question is empty; type a question, e.g. 'Kapan Putin mengunjungi Vietnam?'")
@@ -101,7 +106,9 @@ class Searcher:
     def search(self, question: str, k: int = 3, filters: Filters | None = None) -> SearchResult:
         """The ``k`` best passages for ``question``, near-duplicates grouped, with highlights."""
         question, k = check_question(question), check_k(k)
-        hits, rows = self.rank(question, filters or Filters())
+        filters = filters or Filters()
+        self.index.check_outlets(filters.outlets)
+        hits, rows = self.rank(question, filters)
         answered = is_answered(hits, self.min_dense)
         arranged = arrange(hits, self.index.vectors(rows), question, self.index.lexical, k)
         return SearchResult(question, arranged, answered)
