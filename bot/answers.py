@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.errors import QuestionError
+from retrieval.errors import QuestionError, UnknownOutlet, UnreadableText
 from retrieval.live import LiveIndex
 from retrieval.search import MAX_QUESTION_CHARS, Filters, Hit, check_question
 from retrieval.sources import OutletCoverage
@@ -13,7 +13,8 @@ from retrieval.sources import OutletCoverage
 from bot.formatting import CardData
 
 DEPTH = 30  # passages kept per question for paging
-_FILTER = re.compile(r'(?i)\b(media|outlet|sejak|since|dari|hingga|until|sampai):(?:"([^"]+)"|(\S+))')
+# A filter is a word of its own: at the start or after whitespace, so "https://x.com/since:2024" is no filter.
+_FILTER = re.compile(r'(?i)(?<!\S)(media|outlet|sejak|since|dari|hingga|until|sampai):(?:"([^"]+)"|(\S+))')
 _FILTER_KEYS = {"media": "outlet", "outlet": "outlet", "sejak": "since", "since": "since", "dari": "since",
                 "hingga": "until", "until": "until", "sampai": "until"}
 
@@ -40,6 +41,8 @@ def usable_question(raw: str | None) -> str:
     """The question to search, or UnusableQuestion saying why not."""
     try:
         question = check_question(raw or "")
+    except UnreadableText:
+        raise UnusableQuestion("unreadable") from None
     except QuestionError:
         if raw and raw.strip():
             raise UnusableQuestion("too_long", length=len(raw.strip()), limit=MAX_QUESTION_CHARS) from None
@@ -47,6 +50,11 @@ def usable_question(raw: str | None) -> str:
     if not re.search(r"\w", question) or not re.search(r"[^\W\d_]{2,}|\d", question):
         raise UnusableQuestion("no_words")
     return question
+
+
+def unknown_outlet(error: UnknownOutlet) -> UnusableQuestion:
+    """Advice for a filter naming outlets the index does not have: which ones, and those it has."""
+    return UnusableQuestion("unknown_outlet", unknown=", ".join(error.unknown), outlets=", ".join(error.known) or "-")
 
 
 def split_filters(text: str) -> tuple[str, Filters]:

@@ -23,11 +23,13 @@ from retrieval.settings import RetrievalSettings
 from retrieval.stats import index_stats
 
 from bot.answers import AnswerService
-from bot.app import RedactToken, build_application, run
+from bot.app import build_application
 from bot.chat import chat
 from bot.cli_output import print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
+from bot.logs import configure_logging
+from bot.running import run
 from bot.settings import AnswerSettings, BotSettings
 
 DEFAULT_SOURCES = [Path("seeds")]
@@ -169,12 +171,11 @@ def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
 
 
 def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
-    """``newsbot run``: wire settings, index, answer service and handlers, then serve."""
+    """``newsbot run``: wire settings, index, answer service and handlers, then serve until stopped.
+
+    Failures to reach Telegram, or a token it rejects, end the command with a one-line error."""
     bot_settings = BotSettings.from_env()
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactToken(bot_settings.token))
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging(bot_settings.token)
     build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
         answers=AnswerService(LiveIndex(args.index, embedder)),

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent,
                       LinkPreviewOptions, Message, MessageEntity, Update)
 from telegram.constants import ChatAction, ParseMode
-from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, CallbackContext, ExtBot
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
+from telegram.ext import CallbackContext, ExtBot
 
-from bot.answers import AnswerService, UnusableQuestion, card_data, split_filters, usable_question
+from retrieval.errors import UnknownOutlet
+
+from bot.access import admitted, language_of
+from bot.answers import AnswerService, UnusableQuestion, card_data, split_filters, unknown_outlet, usable_question
 from bot.formatting import card_html, inline_description, inline_title
-from bot.i18n import EXAMPLES, language_for
+from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 from bot.limits import Page, PageStore, RateLimiter
-from bot.replies import more_callback, page_reply, parse_more, sources_reply
+from bot.replies import advice_reply, more_callback, page_reply, parse_more, sources_reply
+from bot.running import TOKEN_REJECTED, stop_for
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
@@ -33,55 +38,43 @@ class BotData:
     pages: PageStore = field(default_factory=PageStore)
     allowed_ids: frozenset[int] = frozenset()
     results_per_page: int = 3
+    stop_reason: str | None = None  # set when the bot must stop (see bot.running.stop_for)
 
 
 Context = CallbackContext[ExtBot, dict, dict, BotData]
 
 
-def _language(update: Update) -> str:
-    return language_for(update.effective_user.language_code if update.effective_user else None)
-
-
-async def gate(update: Update, context: Context) -> None:
-    """Stop updates from users and chats outside the allow-list, when one is set."""
-    allowed = context.bot_data.allowed_ids
-    if not allowed:
-        return
-    ids = {x.id for x in (update.effective_user, update.effective_chat) if x is not None}
-    if ids & allowed:
-        return
-    if update.effective_chat and update.effective_chat.type == "private" and update.effective_message:
-        await update.effective_message.reply_text(t("not_allowed", _language(update)))
-    elif update.inline_query:
-        await update.inline_query.answer([], cache_time=0, is_personal=True)
-    elif update.callback_query:
-        await update.callback_query.answer(t("not_allowed", _language(update)))
-    raise ApplicationHandlerStop
-
-
 async def start(update: Update, context: Context) -> None:
     """Introduce the bot and offer three example questions as buttons."""
-    language = _language(update)
+    if not await admitted(update, context):
+        return
+    language = language_of(update)
     buttons = [[InlineKeyboardButton(q, callback_data=f"ex:{i}")] for i, q in enumerate(EXAMPLES[language])]
     await update.effective_message.reply_text(t("start", language), reply_markup=InlineKeyboardMarkup(buttons))
 
 
 async def help_command(update: Update, context: Context) -> None:
     """Explain how to ask, in private chats, groups and inline."""
+    if not await admitted(update, context):
+        return
     await update.effective_message.reply_text(
-        t("help", _language(update), username=context.bot.username), parse_mode=ParseMode.HTML)
+        t("help", language_of(update), username=context.bot.username), parse_mode=ParseMode.HTML)
 
 
 async def sources(update: Update, context: Context) -> None:
     """List the outlets in the index with article counts and date ranges."""
-    for message in sources_reply(context.bot_data.answers.sources(), _language(update)):
+    if not await admitted(update, context):
+        return
+    for message in sources_reply(context.bot_data.answers.sources(), language_of(update)):
         await update.effective_message.reply_text(message, parse_mode=ParseMode.HTML)
 
 
 async def ask_command(update: Update, context: Context) -> None:
     """``/ask question``: answer in any chat."""
+    if not await admitted(update, context):
+        return
     if not context.args:
-        language = _language(update)
+        language = language_of(update)
         await update.effective_message.reply_text(t("ask_usage", language, example=EXAMPLES[language][0]))
         return
     await answer_question(update, context, " ".join(context.args))
@@ -89,15 +82,21 @@ async def ask_command(update: Update, context: Context) -> None:
 
 async def private_text(update: Update, context: Context) -> None:
     """Any text in a private chat is a question."""
-    await answer_question(update, context, update.effective_message.text)
+    if await admitted(update, context):
+        await answer_question(update, context, update.effective_message.text)
 
 
 async def group_mention(update: Update, context: Context) -> None:
     """In groups, answer only text that mentions this bot."""
     message = update.effective_message
     mention = f"@{context.bot.username}".lower()
-    mentions = message.parse_entities([MessageEntity.MENTION])
-    if not any(value.lower() == mention for value in mentions.values()):
+    try:
+        mentions = message.parse_entities([MessageEntity.MENTION])
+    except UnicodeEncodeError:  # text that is not valid UTF-8 cannot be cut at Telegram's offsets
+        if mention in message.text.lower() and await admitted(update, context):
+            await _advise(message, UnusableQuestion("unreadable"), language_of(update))
+        return
+    if not any(value.lower() == mention for value in mentions.values()) or not await admitted(update, context):
         return
     question = message.text
     for entity, value in mentions.items():
@@ -106,46 +105,58 @@ async def group_mention(update: Update, context: Context) -> None:
     await answer_question(update, context, question)
 
 
+def _example_index(data: str | None) -> int | None:
+    match = re.fullmatch(r"ex:([0-9]{1,3})", data or "")
+    return int(match.group(1)) if match else None
+
+
 async def example_button(update: Update, context: Context) -> None:
     """A tapped example question from /start."""
-    query = update.callback_query
-    await query.answer()
-    examples = EXAMPLES[_language(update)]
-    index = int(query.data.split(":")[1]) if query.data.split(":")[-1].isdigit() else -1
-    if 0 <= index < len(examples):
+    if not await admitted(update, context):
+        return
+    await update.callback_query.answer()
+    examples = EXAMPLES[language_of(update)]
+    index = _example_index(update.callback_query.data)
+    if index is not None and index < len(examples) and update.effective_message:
         await answer_question(update, context, examples[index])
+
+
+async def other_button(update: Update, context: Context) -> None:
+    """Any other button press (old, foreign or garbled data): answered, so the button stops spinning."""
+    await update.callback_query.answer()
 
 
 async def more_button(update: Update, context: Context) -> None:
     """Show the next page of an earlier answer, or say politely that it has expired."""
-    query = update.callback_query
+    if not await admitted(update, context):
+        return
+    query, message = update.callback_query, update.effective_message
     parsed = parse_more(query.data or "")
     page = context.bot_data.pages.get(parsed[0], time.time()) if parsed else None
-    if page is None:
-        await query.answer(t("expired", _language(update)), show_alert=True)
+    if page is None or message is None:  # no message: too old to reach, or not in a chat of ours
+        await query.answer(t("expired", language_of(update)), show_alert=True)
         return
     await query.answer()
     try:
         await query.edit_message_reply_markup(reply_markup=None)
     except BadRequest:
         log.debug("could not remove the old More button", exc_info=True)
-    await _send_page(query.message, context, page, parsed[0], parsed[1])
+    await _send_page(message, context, page, parsed[0], parsed[1])
 
 
 async def inline_query(update: Update, context: Context) -> None:
     """``@bot question`` in any chat: up to ten cited passages to pick from."""
+    if not await admitted(update, context):
+        return
     query = update.inline_query
-    language = _language(update)
+    language = language_of(update)
     try:
         text, filters = split_filters(query.query)
         question = usable_question(text)
-    except UnusableQuestion:
+        answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
+    except (UnusableQuestion, UnknownOutlet):
         await query.answer([], cache_time=5, is_personal=True)
         return
-    if context.bot_data.limiter.wait_time(update.effective_user.id, time.monotonic()):
-        await query.answer([], cache_time=0, is_personal=True)
-        return
-    answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
     hits = answer.hits[:INLINE_RESULTS] if answer.relevant else []
     results = [InlineQueryResultArticle(
         id=hit.passage.id, title=inline_title(card_data(hit)), description=inline_description(card_data(hit)),
@@ -157,12 +168,14 @@ async def inline_query(update: Update, context: Context) -> None:
 
 async def non_text(update: Update, context: Context) -> None:
     """Stickers, photos and other non-text messages in private chats."""
-    await update.effective_message.reply_text(t("text_only", _language(update)))
+    if await admitted(update, context):
+        await update.effective_message.reply_text(t("text_only", language_of(update)))
 
 
 async def unknown_command(update: Update, context: Context) -> None:
     """A command the bot does not have."""
-    await update.effective_message.reply_text(t("unknown_command", _language(update)))
+    if await admitted(update, context):
+        await update.effective_message.reply_text(t("unknown_command", language_of(update)))
 
 
 async def reload_index(context: Context) -> None:
@@ -171,37 +184,58 @@ async def reload_index(context: Context) -> None:
 
 
 async def error_handler(update: object, context: Context) -> None:
-    """Log the failure with its traceback and tell the user something short and kind."""
-    log.error("error while handling an update", exc_info=context.error)
+    """Log the failure with its traceback and tell the user something short and kind.
+
+    A rejected token stops the bot (nothing can be answered with it); a failed poll for updates
+    is a warning, as python-telegram-bot polls again."""
+    error = context.error
+    if isinstance(error, InvalidToken):
+        stop_for(context.application, TOKEN_REJECTED)
+        return
+    if update is None and isinstance(error, NetworkError):
+        log.warning("could not fetch updates from Telegram (%s); trying again", error)
+        return
+    log.error("error while handling an update", exc_info=error)
     if isinstance(update, Update) and update.effective_message and update.effective_chat:
         try:
-            await update.effective_message.reply_text(t("error", _language(update)))
+            await update.effective_message.reply_text(t("error", language_of(update)))
         except Exception:  # the reply itself failing must not loop back here
             log.warning("could not tell the user about the error", exc_info=True)
 
 
 async def answer_question(update: Update, context: Context, raw: str | None) -> None:
-    """The shared path: limit, validate, search off the loop, reply with cards and "More"."""
+    """The shared path: validate, search off the loop, reply with cards and "More"."""
     message = update.effective_message
-    language = _language(update)
-    wait = context.bot_data.limiter.wait_time(update.effective_user.id, time.monotonic())
-    if wait:
-        await message.reply_text(t("rate_limited", language, seconds=max(1, round(wait))))
-        return
+    language = language_of(update)
     try:
         text, filters = split_filters(raw or "")
         question = usable_question(text)
-    except UnusableQuestion as exc:
-        await message.reply_text(t(exc.reason, language, example=EXAMPLES[language][0], **exc.values))
+        await _typing(context, message.chat_id)
+        answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
+    except UnusableQuestion as advice:
+        await _advise(message, advice, language)
         return
-    await context.bot.send_chat_action(update.effective_chat.id, ChatAction.TYPING)
-    answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
+    except UnknownOutlet as error:
+        await _advise(message, unknown_outlet(error), language)
+        return
     if not answer.relevant:
         await message.reply_text(t("no_answer", language))
         return
     page = Page(question, answer.hits, language, time.time())
     token = context.bot_data.pages.put(page)
     await _send_page(message, context, page, token, 0)
+
+
+async def _typing(context: Context, chat_id: int) -> None:
+    """Show "typing" while searching; best effort, as the answer matters and this does not."""
+    try:
+        await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    except TelegramError as error:
+        log.warning("could not show typing in chat %s (%s); answering anyway", chat_id, error)
+
+
+async def _advise(message: Message, advice: UnusableQuestion, language: str) -> None:
+    await message.reply_text(advice_reply(advice, language), parse_mode=ParseMode.HTML)
 
 
 async def _send_page(message: Message, context: Context, page: Page, token: str, offset: int) -> None:

@@ -56,8 +56,16 @@ _STRINGS: dict[str, dict[str, str]] = {
                   "en": "I can only read text questions. Please send your question as a message."},
     "unknown_command": {"id": "Perintah itu tidak saya kenal. Lihat /help.",
                         "en": "I don't know that command. See /help."},
-    "rate_limited": {"id": "Pelan-pelan ya, terlalu banyak pertanyaan. Coba lagi dalam {seconds} detik.",
-                     "en": "Easy there, that's a lot of questions. Please try again in {seconds} seconds."},
+    "rate_limited": {"id": "Pelan-pelan ya, terlalu banyak pertanyaan. Pesan berikutnya saya lewati; "
+                           "coba lagi dalam {seconds} detik.",
+                     "en": "Easy there, that's a lot of questions. I'll skip your next messages; please try "
+                           "again in {seconds} seconds."},
+    "unreadable": {"id": "Teks itu tidak bisa saya baca (bukan teks UTF-8 yang sah). Ketik ulang pertanyaan Anda.",
+                   "en": "I can't read that text (it isn't valid UTF-8). Please type your question again."},
+    "unknown_outlet": {"id": "Tidak ada media bernama {unknown} di indeks. Media yang ada: {outlets}. "
+                             "Lihat /sources.",
+                       "en": "There is no outlet named {unknown} in the index. The outlets are: {outlets}. "
+                             "See /sources."},
     "not_allowed": {"id": "Maaf, bot ini hanya untuk pengguna terdaftar.",
                     "en": "Sorry, this bot is only available to registered users."},
     "expired": {"id": "Hasil ini sudah kedaluwarsa. Silakan tanyakan lagi.",

@@ -9,23 +9,44 @@ from dataclasses import dataclass
 from retrieval.search import Hit
 
 
+@dataclass(frozen=True)
+class Verdict:
+    """Whether a user may be answered now; if not, whether to tell them (once per window) and when to retry."""
+
+    allowed: bool
+    notify: bool = False
+    wait: float = 0.0
+
+
 class RateLimiter:
-    """At most ``limit`` questions per user in any ``window`` seconds."""
+    """At most ``limit`` answered updates per user (or chat) in any ``window`` seconds.
+
+    Over the limit, a user is told once per window and their further updates are dropped
+    quietly: each "slow down" would otherwise cost a Bot API call from the budget every user
+    shares, so one flooder would delay everyone's answers.
+    """
 
     def __init__(self, limit: int, window: float = 60.0) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError(f"a rate limit needs limit >= 1 and window > 0, got {limit} per {window}")
         self.limit = limit
         self.window = window
         self._seen: dict[int, deque[float]] = {}
+        self._told: dict[int, float] = {}
 
-    def wait_time(self, user_id: int, now: float) -> float:
-        """0 if the user may ask now (and records it), else seconds until they may."""
-        times = self._seen.setdefault(user_id, deque())
+    def check(self, key: int, now: float) -> Verdict:
+        """Record an update from ``key`` at ``now`` and say how to treat it."""
+        times = self._seen.setdefault(key, deque())
         while times and now - times[0] >= self.window:
             times.popleft()
-        if len(times) >= self.limit:
-            return self.window - (now - times[0])
-        times.append(now)
-        return 0.0
+        if len(times) < self.limit:
+            times.append(now)
+            return Verdict(True)
+        told = self._told.get(key)
+        notify = told is None or now - told >= self.window
+        if notify:
+            self._told[key] = now
+        return Verdict(False, notify, self.window - (now - times[0]))
 
 
 @dataclass(frozen=True)

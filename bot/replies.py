@@ -5,14 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 
+from telegram.constants import MessageLimit
+
 from retrieval.search import Hit
 from retrieval.sources import OutletCoverage
 
-from bot.answers import card_data
+from bot.answers import UnusableQuestion, card_data
 from bot.formatting import Card, card_html, card_plain, split_messages
+from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 
 MORE_PREFIX = "more"
+_SHOWN_VALUE = 200  # characters of a user's own value (an outlet name, a date) repeated back
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,24 @@ def parse_more(data: str) -> tuple[str, int] | None:
     if len(parts) != 3 or parts[0] != MORE_PREFIX or not parts[2].isdigit():
         return None
     return parts[1], int(parts[2])
+
+
+def advice_reply(advice: UnusableQuestion, language: str) -> str:
+    """HTML advice for a question that is not searched: values escaped, outlet lists cut to fit one message."""
+    values = {key: escape(str(value)[:_SHOWN_VALUE]) for key, value in advice.values.items() if key != "outlets"}
+    values["example"] = escape(EXAMPLES[language][0])
+    if "outlets" not in advice.values:
+        return t(advice.reason, language, **values)
+    room = MessageLimit.MAX_TEXT_LENGTH - len(t(advice.reason, language, outlets="", **values)) - len(", …")
+    shown: list[str] = []
+    for name in str(advice.values["outlets"]).split(", "):
+        name = escape(name)
+        room -= len(name) + 2
+        if room < 0:
+            shown.append("…")
+            break
+        shown.append(name)
+    return t(advice.reason, language, outlets=", ".join(shown), **values)
 
 
 def sources_reply(rows: list[OutletCoverage], language: str) -> list[str]:

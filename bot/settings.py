@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from retrieval.errors import ConfigError
 from retrieval.settings import env_int
@@ -13,6 +15,7 @@ from retrieval.settings import env_int
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
 
 
 @dataclass(frozen=True)
@@ -64,9 +67,9 @@ class BotSettings:
                               "of A-Z, a-z, 0-9, _ and -")
         return cls(
             token=token,
-            api_url=(env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL,
+            api_url=_api_url((env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL),
             webhook_url=webhook_url, webhook_secret=secret,
-            webhook_listen=(env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1",
+            webhook_listen=_listen_address((env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1"),
             webhook_port=env_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
             allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
@@ -75,7 +78,36 @@ class BotSettings:
         )
 
 
+def _api_url(url: str) -> str:
+    """TELEGRAM_API_URL, or ConfigError unless it is an http(s) URL with a host."""
+    try:
+        parts = urlsplit(url)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number from 0 to 65535
+    except ValueError:  # e.g. an unclosed [IPv6 address or a bad port
+        usable = False
+    if not usable:
+        raise ConfigError(f"TELEGRAM_API_URL must be an http:// or https:// URL such as {DEFAULT_API_URL} "
+                          f"(or http://localhost:8081/bot for a local Bot API server), not {url!r}")
+    return url
+
+
+def _listen_address(address: str) -> str:
+    """TELEGRAM_WEBHOOK_LISTEN, or ConfigError unless it is an IP address or a host name."""
+    try:
+        ipaddress.ip_address(address)
+        return address
+    except ValueError:
+        pass
+    labels = address.rstrip(".").split(".")
+    if all(_HOST_LABEL.match(label) for label in labels) and not labels[-1].isdigit():
+        return address
+    raise ConfigError(f"TELEGRAM_WEBHOOK_LISTEN must be an address to listen on, such as 127.0.0.1 "
+                      f"(this machine only), 0.0.0.0 (all IPv4 interfaces) or :: (all interfaces), not {address!r}")
+
+
 def _ids(raw: str) -> frozenset[int]:
+    """NEWSBOT_ALLOWED_IDS; set but listing no id is an error, never an open bot."""
     ids = set()
     for part in re.split(r"[,\s]+", raw.strip()):
         if not part:
@@ -84,4 +116,8 @@ def _ids(raw: str) -> frozenset[int]:
             raise ConfigError(f"NEWSBOT_ALLOWED_IDS must list numeric user or chat ids separated by commas; "
                               f"{part!r} is not one")
         ids.add(int(part))
+    if raw and not ids:
+        raise ConfigError(f"NEWSBOT_ALLOWED_IDS is set to {raw!r}, which lists no id; list the numeric user "
+                          "or chat ids allowed to use the bot, separated by commas, or remove the setting "
+                          "to let everyone use it")
     return frozenset(ids)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
+from bot.answers import AnswerService
 from bot.app import announce_commands, build_application
 from bot.handlers import BotData
+from bot.limits import RateLimiter
 from bot.settings import AnswerSettings, BotSettings
+from retrieval.live import LiveIndex
 
 from fake_telegram import FakeBotApi
 
@@ -20,6 +24,26 @@ def bot_settings(api: FakeBotApi, **overrides) -> BotSettings:
                   questions_per_minute=5, answers=AnswerSettings(3))
     values.update(overrides)
     return BotSettings(**values)
+
+
+def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset()) -> BotData:
+    return BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(limit),
+                   allowed_ids=allowed, results_per_page=per_page)
+
+
+def send(api: FakeBotApi, update: dict, chat_id: int, count: int = 1, method: str = "sendMessage") -> list[dict]:
+    """Push an update and wait for ``count`` new ``method`` calls to that chat."""
+    before = len(api.sent(method, chat_id))
+    api.push(update)
+    api.wait_for(lambda calls: len([p for m, p in calls if m == method and p.get("chat_id") == chat_id])
+                 >= before + count)
+    return api.sent(method, chat_id)[before:]
+
+
+def assert_quiet(api: FakeBotApi, chat_id: int, seconds: float = 2.0) -> None:
+    before = len(api.sent("sendMessage", chat_id))
+    time.sleep(seconds)
+    assert len(api.sent("sendMessage", chat_id)) == before
 
 
 class BotHarness:

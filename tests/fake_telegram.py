@@ -3,7 +3,9 @@
 It speaks the Bot API's JSON for the methods newsbot uses, records every call, serves
 updates that tests push through long-polling ``getUpdates``, and rejects what Telegram
 rejects: text over 4096 characters (UTF-16 units, after entity parsing), more than 100
-entities, HTML it cannot parse, and callback data over 64 bytes.
+entities, HTML it cannot parse, and callback data over 64 bytes. Tests can also make any
+method, ``getUpdates`` included, fail as Telegram and networks do (``FakeBotApi.fail``):
+401/404 for a rejected token, 429 with ``retry_after``, 5xx, or a slow answer.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import json
 import re
 import threading
 import time
+from dataclasses import dataclass
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -73,6 +76,30 @@ def check_html(text: str) -> tuple[int, int]:
     return len(visible.encode("utf-16-le")) // 2, checker.entities
 
 
+_DESCRIPTIONS = {400: "Bad Request: message can't be sent", 401: "Unauthorized", 404: "Not Found",
+                 429: "Too Many Requests: retry after {retry_after}", 500: "Internal Server Error",
+                 502: "Bad Gateway"}
+
+
+@dataclass
+class Fault:
+    """How the next ``times`` calls of a method fail (``times=None``: until cleared).
+
+    ``status=None`` answers normally, only after ``delay`` seconds."""
+
+    status: int | None = 500
+    times: int | None = 1
+    retry_after: int | None = None
+    delay: float = 0.0
+
+    def payload(self) -> dict:
+        payload = {"ok": False, "error_code": self.status,
+                   "description": _DESCRIPTIONS.get(self.status, "Error").format(retry_after=self.retry_after)}
+        if self.retry_after is not None:
+            payload["parameters"] = {"retry_after": self.retry_after}
+        return payload
+
+
 class FakeBotApi:
     """Threaded HTTP server; ``base_url`` is what python-telegram-bot's ``base_url`` expects."""
 
@@ -80,7 +107,8 @@ class FakeBotApi:
         self.calls: list[tuple[str, dict]] = []
         self.updates: list[dict] = []
         self.errors: list[tuple[str, str]] = []
-        self._fail: set[str] = set()
+        self.failed: list[tuple[str, int | None]] = []
+        self._faults: dict[str, list[Fault]] = {}
         self._cond = threading.Condition()
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
@@ -123,23 +151,49 @@ class FakeBotApi:
 
     def fail_next(self, method: str) -> None:
         """Answer the next call of ``method`` with a server error, as Telegram sometimes does."""
+        self.fail(method, 500)
+
+    def fail(self, method: str, status: int | None = 500, *, times: int | None = 1, retry_after: int | None = None,
+             delay: float = 0.0) -> None:
+        """Queue a Fault for ``method``: faults queued for one method apply in order."""
         with self._cond:
-            self._fail.add(method)
+            self._faults.setdefault(method, []).append(Fault(status, times, retry_after, delay))
+
+    def clear_faults(self, method: str) -> None:
+        with self._cond:
+            self._faults.pop(method, None)
 
     def sent(self, method: str, chat_id: int | None = None) -> list[dict]:
         with self._cond:
             return [p for m, p in self.calls if m == method and (chat_id is None or p.get("chat_id") == chat_id)]
 
     # -- the Bot API ----------------------------------------------------------------------
+    def _take_fault(self, method: str) -> Fault | None:
+        with self._cond:
+            faults = self._faults.get(method)
+            if not faults:
+                return None
+            fault = faults[0]
+            if fault.times is not None:
+                fault.times -= 1
+                if fault.times <= 0:
+                    faults.pop(0)
+            self.failed.append((method, fault.status))
+            return fault
+
     def _answer(self, method: str, params: dict) -> tuple[int, dict]:
+        fault = self._take_fault(method)
+        if fault and fault.delay:
+            time.sleep(fault.delay)
         if method == "getUpdates":
+            if fault and fault.status is not None:
+                return fault.status, fault.payload()
             return 200, {"ok": True, "result": self._get_updates(params)}
         with self._cond:
             self.calls.append((method, params))
             self._cond.notify_all()
-            if method in self._fail:
-                self._fail.discard(method)
-                return 500, {"ok": False, "error_code": 500, "description": "Internal Server Error"}
+        if fault and fault.status is not None:
+            return fault.status, fault.payload()
         try:
             result = self._result(method, params)
         except TelegramHTMLError as exc:
@@ -238,17 +292,40 @@ def user(uid: int = 111, language: str = "id") -> dict:
 
 
 def message(text: str | None, *, uid: int = 111, chat_id: int | None = None, chat_type: str = "private",
-            language: str = "id", entities: list[dict] | None = None, **extra) -> dict:
-    """A ``message`` update body (push it with FakeBotApi.push)."""
+            language: str = "id", entities: list[dict] | None = None, anonymous: bool = False, **extra) -> dict:
+    """A ``message`` update body (push it with FakeBotApi.push).
+
+    ``anonymous``: sent on behalf of the chat (an anonymous group admin, a linked channel): no ``from``."""
     chat = {"id": chat_id or uid, "type": chat_type}
     if chat_type != "private":
         chat["title"] = "Grup Berita"
-    msg = {"message_id": next(_ids), "date": int(time.time()), "chat": chat, "from": user(uid, language), **extra}
+    sender = {"sender_chat": chat} if anonymous else {"from": user(uid, language)}
+    msg = {"message_id": next(_ids), "date": int(time.time()), "chat": chat, **sender, **extra}
     if text is not None:
         msg["text"] = text
     if entities:
         msg["entities"] = entities
     return {"message": msg}
+
+
+def button(data: str | None, *, uid: int = 111, query_id: str | None = None, language: str = "id",
+           chat_message: bool = True) -> dict:
+    """A ``callback_query`` update: a press on a button under the bot's message, or under a message
+    sent inline (``chat_message=False``: no ``message``, only ``inline_message_id``)."""
+    query = {"id": query_id or f"cb{next(_ids)}", "from": user(uid, language), "chat_instance": "ci"}
+    if data is not None:
+        query["data"] = data
+    if chat_message:
+        query["message"] = {"message_id": next(_ids), "date": int(time.time()),
+                            "chat": {"id": uid, "type": "private"}, "text": "old", "from": BOT_USER}
+    else:
+        query["inline_message_id"] = f"inline-{next(_ids)}"
+    return {"callback_query": query}
+
+
+def inline(text: str, *, uid: int = 111, query_id: str | None = None) -> dict:
+    """An ``inline_query`` update: ``@bot text`` typed in any chat."""
+    return {"inline_query": {"id": query_id or f"iq{next(_ids)}", "from": user(uid), "query": text, "offset": ""}}
 
 
 def command(name: str, args: str = "", **kwargs) -> dict:

@@ -9,14 +9,9 @@ import time
 
 import pytest
 
-from bot.answers import AnswerService
-from bot.handlers import BotData
-from bot.limits import RateLimiter
-from bot.settings import AnswerSettings
 from retrieval.indexing import update_index
-from retrieval.live import LiveIndex
 
-from bot_harness import BotHarness, bot_settings
+from bot_harness import BotHarness, assert_quiet, bot_settings, make_data, send
 from conftest import SEEDS
 from fake_telegram import BOT_USER, FakeBotApi, check_html, command, message
 
@@ -31,11 +26,6 @@ def seed_index(embedder, tmp_path_factory):
     return folder
 
 
-def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset()) -> BotData:
-    return BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(limit),
-                   allowed_ids=allowed, results_per_page=per_page)
-
-
 @pytest.fixture(scope="module")
 def api():
     server = FakeBotApi().start()
@@ -48,21 +38,6 @@ def running(api, embedder, seed_index):
     harness = BotHarness(bot_settings(api), make_data(embedder, seed_index)).start()
     yield harness
     harness.stop()
-
-
-def send(api: FakeBotApi, update: dict, chat_id: int, count: int = 1, method: str = "sendMessage") -> list[dict]:
-    """Push an update and wait for ``count`` new ``method`` calls to that chat."""
-    before = len(api.sent(method, chat_id))
-    api.push(update)
-    api.wait_for(lambda calls: len([p for m, p in calls if m == method and p.get("chat_id") == chat_id])
-                 >= before + count)
-    return api.sent(method, chat_id)[before:]
-
-
-def assert_quiet(api: FakeBotApi, chat_id: int, seconds: float = 2.0) -> None:
-    before = len(api.sent("sendMessage", chat_id))
-    time.sleep(seconds)
-    assert len(api.sent("sendMessage", chat_id)) == before
 
 
 def test_startup_sets_command_menu_in_both_languages(running, api):
@@ -205,9 +180,9 @@ def test_rate_limit_is_polite(running, api):
 
 def test_failure_reaches_error_handler_and_user_gets_kind_message(running, api):
     uid = next(_uids)
-    api.fail_next("sendChatAction")
-    (reply,) = send(api, message("Siapa Yuri Ushakov?", uid=uid), uid)
-    assert reply["text"].startswith("Maaf, ada yang salah")
+    api.fail("sendMessage", 400)  # refused outright: not retried, the answer is lost
+    replies = send(api, message("Siapa Yuri Ushakov?", uid=uid), uid, count=2)
+    assert "Ushakov" in replies[0]["text"] and replies[1]["text"].startswith("Maaf, ada yang salah")
 
 
 @pytest.fixture()

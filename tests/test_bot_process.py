@@ -14,6 +14,7 @@ import pytest
 from retrieval.indexing import update_index
 
 from bot_harness import TOKEN
+SECRET = TOKEN.split(":")[1]
 from conftest import ROOT, SEEDS
 from fake_telegram import FakeBotApi, message
 
@@ -122,3 +123,75 @@ def test_webhook_mode_checks_the_secret_token(cli_env, chat_index):
         assert len(api.sent("sendMessage", 4040)) == 1
         stop_cleanly(process)
     api.stop()
+
+
+def _assert_stopped_with_one_clear_line(result: subprocess.CompletedProcess, expected: str) -> None:
+    """Exit 1, one ``newsbot: error:`` line (the last) saying ``expected``, no traceback, no token."""
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert TOKEN not in output and SECRET not in output
+    assert "Traceback" not in output
+    errors = [line for line in result.stderr.splitlines() if line.startswith("newsbot: error:")]
+    assert len(errors) == 1 and result.stderr.rstrip().splitlines()[-1] == errors[0], result.stderr
+    assert expected in errors[0], errors[0]
+
+
+@pytest.mark.parametrize(("failure", "expected"), [
+    ("401", "Telegram rejected the bot token"),
+    ("404", "Telegram rejected the bot token"),
+    ("closed port", "could not reach the Telegram Bot API at http://127.0.0.1:"),
+])
+def test_start_up_failures_stop_with_one_line_and_never_show_the_token(cli_env, chat_index, failure, expected):
+    api = FakeBotApi().start()
+    url = api.base_url
+    if failure == "closed port":
+        url = f"http://127.0.0.1:{free_port()}/bot"
+    else:
+        api.fail("getMe", int(failure), times=None)
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": url, "NEWSBOT_INDEX_DIR": str(chat_index)}
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
+                                cwd=ROOT, timeout=300)
+    finally:
+        api.stop()
+    _assert_stopped_with_one_clear_line(result, expected)
+    assert "TELEGRAM_BOT_TOKEN" in result.stderr or "TELEGRAM_API_URL" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TELEGRAM_API_URL", "localhost:8081/bot"), ("TELEGRAM_API_URL", "ftp://x"), ("TELEGRAM_API_URL", "not a url"),
+    ("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0.0"), ("TELEGRAM_WEBHOOK_LISTEN", "example com"),
+    ("NEWSBOT_ALLOWED_IDS", " , ,"),
+])
+def test_unusable_settings_stop_with_one_line_naming_them(cli_env, tmp_path, name, value):
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_INDEX_DIR": str(tmp_path / "index"), name: value}
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
+                            cwd=ROOT, timeout=120)
+    _assert_stopped_with_one_clear_line(result, name)
+    assert not (tmp_path / "index").exists()  # refused before any work
+
+
+def test_revoked_token_while_running_stops_the_process_and_the_scheduler_stays_quiet(cli_env, chat_index):
+    api = FakeBotApi().start()
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "NEWSBOT_INDEX_DIR": str(chat_index), "NEWSBOT_RELOAD_SECONDS": "1"}
+    log: list[str] = []
+    with bot_process(env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as process:
+        reader = threading.Thread(target=lambda: log.extend(iter(process.stdout.readline, "")), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 240
+        while not any("ready" in line for line in log):
+            assert process.poll() is None, "".join(log)
+            assert time.monotonic() < deadline, "".join(log)
+            time.sleep(0.2)
+        api.push(message("Siapa Yuri Ushakov?", uid=4141))
+        api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == 4141 for m, p in calls), 60)
+        time.sleep(3.5)  # a few index reload intervals go by
+        api.fail("getUpdates", 401, times=None)
+        assert process.wait(60) == 1
+    api.stop()
+    reader.join(5)
+    output = "".join(log)
+    assert TOKEN not in output and SECRET not in output and "Traceback" not in output
+    assert output.rstrip().splitlines()[-1].startswith("newsbot: error: Telegram rejected the bot token"), output
+    assert "apscheduler" not in output and "Running job" not in output and "executed successfully" not in output

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.answers import UnusableQuestion, usable_question
@@ -42,10 +44,53 @@ def test_settings_defaults_and_token_hidden_from_repr():
 
 def test_rate_limiter_window():
     limiter = RateLimiter(2, window=60)
-    assert limiter.wait_time(1, 0) == 0 and limiter.wait_time(1, 10) == 0
-    assert limiter.wait_time(1, 20) == pytest.approx(40)
-    assert limiter.wait_time(2, 20) == 0
-    assert limiter.wait_time(1, 61) == 0
+    assert limiter.check(1, 0).allowed and limiter.check(1, 10).allowed
+    refused = limiter.check(1, 20)
+    assert not refused.allowed and refused.wait == pytest.approx(40)
+    assert limiter.check(2, 20).allowed
+    assert limiter.check(1, 61).allowed
+
+
+def test_over_limit_user_is_told_once_per_window_then_ignored():
+    limiter = RateLimiter(2, window=60)
+    limiter.check(1, 0), limiter.check(1, 1)
+    verdicts = [limiter.check(1, 2 + i * 0.1) for i in range(300)]
+    assert [v.notify for v in verdicts].count(True) == 1 and verdicts[0].notify
+    assert not any(v.allowed for v in verdicts)
+    assert limiter.check(1, 61).allowed  # the window moved on: answered again
+    limiter.check(1, 61.5)
+    assert not limiter.check(1, 61.8).notify  # told at 2 s: not again within 60 s of that
+    again = limiter.check(1, 62.5)
+    assert not again.allowed and again.notify
+
+
+@pytest.mark.parametrize("raw", [",", " , ,", ",,,\n,", "  "])
+def test_allow_list_that_lists_no_id_refuses_to_start(raw):
+    with pytest.raises(ConfigError, match="NEWSBOT_ALLOWED_IDS.*lists no id"):
+        BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": raw})
+    assert BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": ""}).allowed_ids == frozenset()
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TELEGRAM_API_URL", "localhost:8081/bot"), ("TELEGRAM_API_URL", "ftp://x"),
+    ("TELEGRAM_API_URL", "not a url"), ("TELEGRAM_API_URL", "http://[::1/bot"),
+    ("TELEGRAM_API_URL", "http://host:99999/bot"),
+    ("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0.0"), ("TELEGRAM_WEBHOOK_LISTEN", "example com"),
+    ("TELEGRAM_WEBHOOK_LISTEN", "-bad-.example"),
+])
+def test_unusable_addresses_say_what_to_set(name, value):
+    with pytest.raises(ConfigError, match=f"{name} must be .* such as .*{re.escape(repr(value))}"):
+        BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("TELEGRAM_API_URL", "http://localhost:8081/bot"), ("TELEGRAM_API_URL", "https://api.telegram.org/bot"),
+    ("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"), ("TELEGRAM_WEBHOOK_LISTEN", "::"),
+    ("TELEGRAM_WEBHOOK_LISTEN", "localhost"), ("TELEGRAM_WEBHOOK_LISTEN", "bot.example.org"),
+])
+def test_usable_addresses_are_kept(name, value):
+    settings = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
+    assert value in (settings.api_url, settings.webhook_listen)
 
 
 def test_page_store_expires_and_evicts():
@@ -68,6 +113,7 @@ def test_more_callback_round_trip_and_foreign_data():
 @pytest.mark.parametrize(("raw", "reason"), [
     (None, "empty_question"), ("  \n ", "empty_question"), ("x" * 4000, "too_long"),
     ("😀🎉", "no_words"), ("<<< &&& >>>", "no_words"), ("?", "no_words"),
+    ("Siapa \ud800 Putin?", "unreadable"), ("\udcff" * 5000, "unreadable"),
 ])
 def test_unusable_questions(raw, reason):
     with pytest.raises(UnusableQuestion) as caught:
@@ -103,6 +149,49 @@ def test_filters_are_pulled_out_of_questions():
     with pytest.raises(UnusableQuestion) as caught:
         split_filters("sejak:kemarin Putin?")
     assert caught.value.reason == "bad_filter"
+
+
+@pytest.mark.parametrize("text", ["Apa isi https://example.com/since:2024 ini?", "lihat www.x.com/media:foo",
+                                  "baca http://x.id/a?outlet:Kontan&sejak:2020", "email:media:x itu"])
+def test_filter_keys_inside_urls_and_words_are_part_of_the_question(text):
+    from bot.answers import split_filters
+
+    question, filters = split_filters(text)
+    assert question == text and not filters.outlets and filters.since is None and filters.until is None
+
+
+def test_filters_at_start_after_spaces_and_newlines_still_count():
+    from bot.answers import split_filters
+
+    question, filters = split_filters("Putin?\nmedia:Kontan\tsince:2024-01-01")
+    assert question.split() == ["Putin?"] and filters.outlets == {"Kontan"} and filters.since == "2024-01-01"
+
+
+def test_unknown_outlet_advice_is_escaped_and_fits_one_message():
+    from telegram.constants import MessageLimit
+
+    from bot.answers import unknown_outlet
+    from bot.replies import advice_reply
+    from retrieval.errors import UnknownOutlet
+
+    from fake_telegram import check_html
+
+    reply = advice_reply(unknown_outlet(UnknownOutlet(("No<pe>",), ("A&B", "Kontan"))), "id")
+    assert "Tidak ada media bernama No&lt;pe&gt;" in reply and "A&amp;B, Kontan" in reply
+    check_html(reply)
+    many = tuple(f"Outlet <{i}> & co" for i in range(3000))
+    long = advice_reply(unknown_outlet(UnknownOutlet(("x" * 5000,), many)), "en")
+    assert len(long) <= MessageLimit.MAX_TEXT_LENGTH and check_html(long)[0] <= MessageLimit.MAX_TEXT_LENGTH
+    assert "Outlet &lt;0&gt; &amp; co" in long and long.endswith("…. See /sources.")
+
+
+def test_advice_values_are_escaped_for_html():
+    from bot.replies import advice_reply
+
+    from fake_telegram import check_html
+
+    check_html(advice_reply(UnusableQuestion("bad_filter", detail="since <b> & until"), "en"))
+    assert "unreadable" not in advice_reply(UnusableQuestion("unreadable"), "en")
 
 
 def test_card_bolds_highlight_and_lists_other_outlets():

@@ -1,0 +1,72 @@
+"""Who gets an answer: the allow-list and the per-user limit, checked before any handler does work."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from telegram import Update
+from telegram.ext import ApplicationHandlerStop
+
+from bot.i18n import language_for
+from bot.i18n import text as t
+
+if TYPE_CHECKING:
+    from bot.handlers import Context
+
+
+def language_of(update: Update) -> str:
+    """The interface language for whoever sent ``update``."""
+    return language_for(update.effective_user.language_code if update.effective_user else None)
+
+
+def sender_key(update: Update) -> int:
+    """Whom an update counts against: its user, or its chat when it has none (channel posts, anonymous admins)."""
+    sender = update.effective_user or update.effective_chat
+    return sender.id if sender else 0
+
+
+async def notify(update: Update, text: str | None) -> None:
+    """Tell the sender ``text`` in the cheapest way the update allows; a button press is always answered."""
+    if update.callback_query:
+        await update.callback_query.answer(text)
+    elif text is None:
+        return
+    elif update.inline_query:
+        await update.inline_query.answer([], cache_time=0, is_personal=True)
+    elif update.effective_message:
+        await update.effective_message.reply_text(text)
+
+
+async def admitted(update: Update, context: Context) -> bool:
+    """Whether to answer ``update``; over the limit its sender is told once per window, then ignored."""
+    limiter = context.bot_data.limiter
+    if limiter is None:
+        return True
+    verdict = limiter.check(sender_key(update), time.monotonic())
+    if verdict.allowed:
+        return True
+    notice = t("rate_limited", language_of(update), seconds=max(1, round(verdict.wait))) if verdict.notify else None
+    await notify(update, notice)
+    return False
+
+
+async def gate(update: Update, context: Context) -> None:
+    """Stop updates from users and chats outside the allow-list, when one is set.
+
+    Strangers are told so in private chats, inline and on buttons, within the same per-user
+    limit; past it, only their button presses are answered (silently)."""
+    allowed = context.bot_data.allowed_ids
+    if not allowed:
+        return
+    ids = {x.id for x in (update.effective_user, update.effective_chat) if x is not None}
+    if ids & allowed:
+        return
+    private = update.effective_chat is not None and update.effective_chat.type == "private"
+    limiter = context.bot_data.limiter
+    within = limiter is None or limiter.check(sender_key(update), time.monotonic()).allowed
+    if within and (private or update.inline_query or update.callback_query):
+        await notify(update, t("not_allowed", language_of(update)))
+    elif update.callback_query:
+        await update.callback_query.answer()
+    raise ApplicationHandlerStop

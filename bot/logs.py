@@ -1,0 +1,65 @@
+"""The running bot's log: the token never in it, tracebacks only where they help, no scheduler chatter."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import InvalidToken, NetworkError
+
+QUIET_LOGGERS = ("httpx", "httpcore", "apscheduler")  # per-request and per-job lines at INFO
+REDACTED = "<token>"
+
+
+def redact(text: str, secrets: tuple[str, ...]) -> str:
+    """``text`` with every one of ``secrets`` replaced, longest first."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def token_secrets(token: str) -> tuple[str, ...]:
+    """What must never be shown of a bot token: all of it, and the secret after its colon."""
+    return tuple(part for part in (token, token.partition(":")[2]) if part)
+
+
+class RedactingFormatter(logging.Formatter):
+    """Wraps a handler's formatter and redacts its whole output: message, arguments, traceback, stack."""
+
+    def __init__(self, inner: logging.Formatter | None, secrets: tuple[str, ...]) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(self.inner.format(record), self.secrets)
+
+
+class BriefTelegramErrors(logging.Filter):
+    """python-telegram-bot's own records of a rejected token or an unreachable server, without the traceback.
+
+    The traceback of a connection error or a 401 says nothing the one line does not, and the
+    bot reports what to do about it when it stops."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name.startswith("telegram") and isinstance(error, (InvalidToken, NetworkError)):
+            record.msg, record.args = f"{record.getMessage()} ({type(error).__name__}: {error})", None
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def configure_logging(token: str) -> None:
+    """Log at INFO for a long-running bot, through formatters that redact ``token`` everywhere."""
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
+    root.setLevel(logging.INFO)
+    for name in QUIET_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+    logging.captureWarnings(True)  # warnings reach stderr through the same, redacting, handlers
+    secrets = token_secrets(token)
+    for handler in root.handlers:
+        if not isinstance(handler.formatter, RedactingFormatter):
+            handler.setFormatter(RedactingFormatter(handler.formatter, secrets))
+        if not any(isinstance(f, BriefTelegramErrors) for f in handler.filters):
+            handler.addFilter(BriefTelegramErrors())

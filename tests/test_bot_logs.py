@@ -1,0 +1,106 @@
+"""The running bot's log: the token redacted from every part of a record, PTB's network tracebacks kept short."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+import pytest
+from telegram.error import InvalidToken, NetworkError
+
+from bot.logs import BriefTelegramErrors, RedactingFormatter, configure_logging, redact, token_secrets
+
+TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
+SECRET = TOKEN.split(":")[1]
+
+
+def _handler(stream: io.StringIO) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(RedactingFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"),
+                                            token_secrets(TOKEN)))
+    handler.addFilter(BriefTelegramErrors())
+    return handler
+
+
+@pytest.fixture()
+def captured():
+    stream = io.StringIO()
+    logger = logging.getLogger("newsbot-test-logs")
+    handler = _handler(stream)
+    logger.addHandler(handler)
+    logger.propagate = False
+    yield logger, stream
+    logger.removeHandler(handler)
+
+
+def test_secrets_are_the_token_and_its_part_after_the_colon():
+    assert token_secrets(TOKEN) == (TOKEN, SECRET)
+    assert redact(f"url /bot{TOKEN}/getMe and %3A{SECRET}", token_secrets(TOKEN)) == \
+        "url /bot<token>/getMe and %3A<token>"
+
+
+def test_token_is_redacted_from_message_arguments_traceback_and_stack(captured):
+    logger, stream = captured
+    logger.warning("calling %s", f"https://api.telegram.org/bot{TOKEN}/getMe")
+    try:
+        raise ValueError(f"The token `{TOKEN}` was rejected")
+    except ValueError:
+        logger.exception("failed with %s", SECRET)
+    logger.error("here", stack_info=True, extra={"x": TOKEN})
+
+    def deep_frame(token=TOKEN):  # a stack whose source line holds the secret
+        logger.error("deep", stack_info=True)  # AAEtestTOKENtestTOKENtestTOKEN
+
+    deep_frame()
+    text = stream.getvalue()
+    assert "Traceback" in text and "ValueError" in text and "<token>" in text
+    assert TOKEN not in text and SECRET not in text
+
+
+def test_telegram_network_errors_are_logged_without_traceback(captured):
+    stream = io.StringIO()
+    logger = logging.getLogger("telegram.ext._utils.networkloop")
+    handler = _handler(stream)
+    logger.addHandler(handler)
+    try:
+        for error in (InvalidToken(f"The token `{TOKEN}` was rejected by the server."),
+                      NetworkError("httpx.ConnectError: All connection attempts failed")):
+            try:
+                raise error
+            except Exception:
+                logger.exception("Network Retry Loop (Bootstrap Initialize): Failed run. Aborting.")
+        logging.getLogger("bot.handlers").addHandler(handler)
+        try:
+            raise NetworkError("x")
+        except NetworkError:
+            logging.getLogger("bot.handlers").exception("our own code keeps its traceback")
+    finally:
+        logger.removeHandler(handler)
+        logging.getLogger("bot.handlers").removeHandler(handler)
+    lines = stream.getvalue().splitlines()
+    assert lines[0] == ("ERROR telegram.ext._utils.networkloop: Network Retry Loop (Bootstrap Initialize): Failed "
+                        "run. Aborting. (InvalidToken: The token `<token>` was rejected by the server.)")
+    assert lines[1].endswith("(NetworkError: httpx.ConnectError: All connection attempts failed)")
+    assert lines[2] == "ERROR bot.handlers: our own code keeps its traceback" and lines[3] == "Traceback (most recent call last):"
+
+
+def test_configure_logging_wraps_root_handlers_once_and_quiets_the_scheduler():
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("apscheduler", "httpx")}
+    root.handlers[:] = [handler]
+    try:
+        configure_logging(TOKEN)
+        configure_logging(TOKEN)
+        logging.getLogger("apscheduler.executors.default").info("Running job reload-index")
+        logging.getLogger("bot.app").info("ready with %s", TOKEN)
+        assert not isinstance(handler.formatter.inner, RedactingFormatter)
+        assert sum(isinstance(f, BriefTelegramErrors) for f in handler.filters) == 1
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+        logging.captureWarnings(False)
+    assert stream.getvalue() == "bot.app: ready with <token>\n"
