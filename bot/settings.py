@@ -67,7 +67,7 @@ class BotSettings:
                               "of A-Z, a-z, 0-9, _ and -")
         return cls(
             token=token,
-            api_url=_api_url((env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL),
+            api_url=_api_url((env.get("TELEGRAM_API_URL") or "").strip() or DEFAULT_API_URL, token),
             webhook_url=webhook_url, webhook_secret=secret,
             webhook_listen=_listen_address((env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1"),
             webhook_port=env_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
@@ -78,8 +78,8 @@ class BotSettings:
         )
 
 
-def _api_url(url: str) -> str:
-    """TELEGRAM_API_URL, or ConfigError unless it is an http(s) URL with a host."""
+def _api_url(url: str, token: str) -> str:
+    """TELEGRAM_API_URL, or ConfigError unless it is an http(s) URL with a host (the token never shown)."""
     try:
         parts = urlsplit(url)
         usable = parts.scheme in ("http", "https") and bool(parts.hostname) and not re.search(r"\s", url)
@@ -88,8 +88,15 @@ def _api_url(url: str) -> str:
         usable = False
     if not usable:
         raise ConfigError(f"TELEGRAM_API_URL must be an http:// or https:// URL such as {DEFAULT_API_URL} "
-                          f"(or http://localhost:8081/bot for a local Bot API server), not {url!r}")
+                          f"(or http://localhost:8081/bot for a local Bot API server), not {_hidden(url, token)!r}")
     return url
+
+
+def _hidden(text: str, token: str) -> str:
+    """``text`` without the token or the secret after its colon (a token pasted into a URL, say)."""
+    for secret in (token, token.partition(":")[2]):
+        text = text.replace(secret, "<token>") if secret else text
+    return text
 
 
 def _listen_address(address: str) -> str:

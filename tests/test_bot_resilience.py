@@ -141,6 +141,7 @@ def test_presses_on_messages_sent_inline_are_answered(running, api, errors):
     _answered(api, {p["callback_query"]["id"] for p in presses})
     expired = next(p for p in api.sent("answerCallbackQuery") if p["callback_query_id"] == presses[0]["callback_query"]["id"])
     assert "kedaluwarsa" in expired["text"]
+    assert_quiet(api, uid, 1.0)  # and nothing fails after the answer (the example has no chat to go to)
     assert not errors()
 
 

@@ -83,6 +83,12 @@ def test_unusable_addresses_say_what_to_set(name, value):
         BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, name: value})
 
 
+def test_token_pasted_into_a_bad_api_url_is_not_repeated_back():
+    with pytest.raises(ConfigError) as caught:
+        BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": f"api.telegram.org/bot{TOKEN}"})
+    assert "api.telegram.org/bot<token>" in str(caught.value) and TOKEN.split(":")[1] not in str(caught.value)
+
+
 @pytest.mark.parametrize(("name", "value"), [
     ("TELEGRAM_API_URL", "http://localhost:8081/bot"), ("TELEGRAM_API_URL", "https://api.telegram.org/bot"),
     ("TELEGRAM_WEBHOOK_LISTEN", "0.0.0.0"), ("TELEGRAM_WEBHOOK_LISTEN", "::"),
