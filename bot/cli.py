@@ -25,7 +25,7 @@ from retrieval.stats import index_stats
 from bot.answers import AnswerService
 from bot.app import build_application
 from bot.chat import chat
-from bot.cli_output import print_hits, print_index_report, print_scores, print_stats, result_json
+from bot.cli_output import printable, print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.logs import configure_logging
@@ -106,7 +106,12 @@ def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot index``: read, chunk, embed what changed and save; print what changed."""
-    print_index_report(update_index(args.paths or DEFAULT_SOURCES, args.index, embedder, sync=args.sync), out)
+    report = update_index(args.paths or DEFAULT_SOURCES, args.index, embedder, sync=args.sync)
+    print_index_report(report, out)
+    if report.unreadable:
+        print(f"newsbot: error: {len(report.unreadable)} source(s) could not be read (listed above); "
+              "what came from them was left as it was", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -125,12 +130,12 @@ def run_stats(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 
 def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: TextIO) -> int:
-    """``newsbot ask``: answer one question, or each line of stdin."""
+    """``newsbot ask``: answer one question, or each line of stdin (with --json, one object a line)."""
     check_k(args.k)
     filters = Filters(frozenset(args.outlet), args.since, args.until)
     searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name),
                         min_dense=embedder.settings.min_score)
-    questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin)
+    questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin, args.json)
     failures = 0
     for question in questions:
         try:
@@ -143,10 +148,15 @@ def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: Te
     return 1 if failures else 0
 
 
-def _lines(stdin: TextIO) -> Iterable[str]:
+def _lines(stdin: TextIO, every: bool) -> Iterable[str]:
+    """Each line of ``stdin``; blank ones too when ``every`` (so answers line up with questions).
+
+    Bytes that are not UTF-8 are kept as surrogates, so that line alone is refused, not the rest."""
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="surrogateescape")
     for line in stdin:
-        if line.strip():
-            yield line.rstrip("\n")
+        if every or line.strip():
+            yield line.rstrip("\r\n")
 
 
 def _print_answer(result: SearchResult, as_json: bool, out: TextIO) -> None:
@@ -160,7 +170,9 @@ def _print_answer(result: SearchResult, as_json: bool, out: TextIO) -> None:
 def _report_question_error(question: str, exc: QuestionError, as_json: bool, out: TextIO) -> None:
     print(f"newsbot: {exc}", file=sys.stderr)
     if as_json:
-        out.write(json.dumps({"question": question, "error": str(exc), "results": []}, ensure_ascii=False) + "\n")
+        shown = printable(question)
+        out.write(json.dumps({"question": shown, "error": str(exc), "results": []}, ensure_ascii=False) + "\n")
+        out.flush()
 
 
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:

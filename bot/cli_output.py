@@ -23,6 +23,11 @@ def hit_json(hit: Hit) -> dict:
     }
 
 
+def printable(text: str) -> str:
+    """``text`` with anything that cannot be written as UTF-8 (undecodable input bytes) shown as U+FFFD."""
+    return "".join("\ufffd" if "\ud800" <= ch <= "\udfff" else ch for ch in text)
+
+
 def result_json(result: SearchResult) -> dict:
     """One ``newsbot ask --json`` line."""
     return {"question": result.question, "answered": result.answered,
@@ -64,6 +69,9 @@ def print_index_report(report: IndexReport, out: TextIO) -> None:
             out.write(f"  {where}: {why}\n")
     for warning in report.warnings:
         out.write(f"Warning: {warning}\n")
+    if report.kept:
+        out.write(f"Kept {len(report.kept)} indexed article(s) that are not in the sources, because some sources "
+                  "could not be read; fix them and run again to remove what is really gone\n")
     out.write(f"The index holds {report.articles} articles, {report.passages} passages, from "
               f"{len(report.outlets)} outlets:\n")
     width = max((len(name) for name in report.outlets), default=0)
@@ -84,7 +92,7 @@ def print_stats(stats: IndexStats) -> str:
             f"  articles {stats.articles:,}, passages {stats.passages:,}, outlets {len(stats.outlets)}",
             f"  dates {stats.first_date or '?'} to {stats.last_date or '?'}",
             f"  model {stats.model} ({stats.dimension} dimensions), vector search {stats.vector_index}",
-            f"  built {stats.created}; {stats.disk_bytes / 1e6:.1f} MB on disk, {memory} in memory once loaded"]
+            f"  built {stats.created}; {stats.disk_bytes / 1e6:.1f} MB on disk, {memory} of memory for its data once loaded"]
     rows += [f"  {outlet}: {count:,}" for outlet, count in stats.outlets.items()]
     return "\n".join(rows) + "\n"
 

@@ -4,13 +4,17 @@ Plain-text files are raw page text. Their folder may hold ``metadata.json`` mapp
 names to ``{"outlet", "title", "date", "url"}`` (all optional). JSON Lines files hold one
 article per line: ``{"id", "outlet", "url", "published", "title", "text"}``. Missing outlets
 come from the dateline, or are "unknown" with a warning; missing titles come from the first
-line of article text. Unreadable inputs are skipped with a reason, never guessed at.
+line of article text. Unreadable inputs are skipped with a reason, never guessed at; a file or
+folder that cannot be read at all (permissions, I/O errors) is also listed in ``unreadable``, so a
+mirroring run knows not to take its articles for deleted ones.
 """
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,6 +31,12 @@ METADATA_FILE = "metadata.json"
 TEXT_SUFFIXES = (".txt", ".text", ".md")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 _TITLE_MAX_WORDS = 30
+# Far above any news article (the longest of 3,463 corpus articles is ~10x shorter); a larger one is
+# a log, a dump or a concatenation, and is skipped rather than indexed as one story.
+MAX_ARTICLE_CHARS = 500_000
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 
 
 @dataclass(frozen=True)
@@ -49,6 +59,12 @@ class ReadReport:
     articles: list[Article] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # files or folders that could not be read
+
+    def cannot_read(self, where: str, error: OSError) -> None:
+        why = f"cannot be read ({error.strerror or error}); fix its permissions or the disk and run again"
+        self.unreadable.append((where, why))
+        self.skip(where, why)
 
     def skip(self, where: str, why: str) -> None:
         self.skipped.append((where, why))
@@ -65,19 +81,24 @@ def read_sources(paths: list[Path]) -> ReadReport:
     for path in paths:
         if not path.exists():
             raise SourceError(f"{path} does not exist; give a file or folder of articles")
-        for file in _article_files(path):
+        for file in _article_files(path, report):
             _read_file(file, report)
     return report
 
 
-def _article_files(path: Path) -> Iterator[Path]:
-    if path.is_file():
+def _article_files(path: Path, report: ReadReport) -> Iterator[Path]:
+    if not path.is_dir():
         yield path
         return
-    for file in sorted(p for p in path.rglob("*") if p.is_file()):
-        if file.name == METADATA_FILE or file.name.startswith(".") or file.name.lower() == "readme.md":
-            continue
-        yield file
+    found: list[Path] = []
+    for folder, subfolders, names in os.walk(path, onerror=lambda exc: report.cannot_read(exc.filename, exc)):
+        subfolders.sort()
+        found += [Path(folder, name) for name in names if _is_article_name(name)]
+    yield from sorted(found)
+
+
+def _is_article_name(name: str) -> bool:
+    return name != METADATA_FILE and not name.startswith(".") and name.lower() != "readme.md"
 
 
 def _read_file(file: Path, report: ReadReport) -> None:
@@ -85,6 +106,9 @@ def _read_file(file: Path, report: ReadReport) -> None:
         text = _read_text(file)
     except SourceError as exc:
         report.skip(str(file), str(exc))
+        return
+    except OSError as exc:
+        report.cannot_read(str(file), exc)
         return
     if not text.strip():
         report.skip(str(file), "the file is empty")
@@ -98,9 +122,20 @@ def _read_file(file: Path, report: ReadReport) -> None:
 
 
 def _read_text(file: Path) -> str:
+    """The file's text: UTF-8 (with or without BOM), or UTF-16/32 when a byte-order mark says so."""
+    if file.suffix.lower() not in JSONL_SUFFIXES and file.stat().st_size > 4 * MAX_ARTICLE_CHARS:
+        raise SourceError(f"{file.stat().st_size:,} bytes is far larger than an article (at most "
+                          f"{MAX_ARTICLE_CHARS:,} characters); split it into articles or use JSON Lines")
     data = file.read_bytes()
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"starts with a {encoding.upper()} byte-order mark but is not valid "
+                                  f"{encoding.upper()} (bad bytes at offset {exc.start}); convert it to UTF-8") from None
     if b"\x00" in data[:8192]:
-        raise SourceError("binary file, not article text")
+        raise SourceError("binary file, not article text (it holds NUL bytes and no UTF-16 byte-order mark)")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -139,30 +174,36 @@ def _read_jsonl(file: Path, text: str, report: ReadReport) -> None:
         _add(report, where, _article_from_text(article_id, record["text"], record, where, report))
 
 
-def _add(report: ReadReport, where: str, article: Article | None) -> None:
-    if article is None:
-        report.skip(where, "no article text left after removing page furniture")
+def _add(report: ReadReport, where: str, article: Article | str) -> None:
+    if isinstance(article, str):
+        report.skip(where, article)
     else:
         report.articles.append(article)
 
 
-def _article_from_text(article_id: str, raw: str, meta: dict, source: str, report: ReadReport) -> Article | None:
+def _article_from_text(article_id: str, raw: str, meta: dict, source: str, report: ReadReport) -> Article | str:
+    """The article, or why there is none."""
+    if len(raw) > MAX_ARTICLE_CHARS:
+        return (f"the article is {len(raw):,} characters long, over the limit of {MAX_ARTICLE_CHARS:,}; "
+                "split it into articles")
     text = clean_article_text(raw)
-    if not text:
-        return None
-    title = _clean_str(meta.get("title"))
+    if not any(ch.isalnum() for ch in text):
+        if any(ch.isalnum() for ch in raw):
+            return "no article text left after removing page furniture"
+        return "no visible text (only invisible characters, symbols or punctuation)"
+    title = _meta_str(meta, "title", source, report)
     first, _, rest = text.partition("\n\n")
     if title and _same(first, title):
         text = rest or text
     elif not title:
         title, text = _title_from_text(first, rest, text)
-    outlet = _clean_str(meta.get("outlet")) or detect_outlet(text)
+    outlet = _meta_str(meta, "outlet", source, report) or detect_outlet(text)
     if not outlet:
         outlet = UNKNOWN_OUTLET
         report.warn(f"{source}: no outlet in metadata or dateline; recorded as {UNKNOWN_OUTLET!r}")
     return Article(
-        id=article_id, outlet=outlet, title=title, date=_iso_date(meta.get("date") or meta.get("published")),
-        url=_clean_str(meta.get("url")), text=text, source=source,
+        id=article_id, outlet=outlet, title=title, date=_meta_date(meta, source, report),
+        url=_meta_str(meta, "url", source, report), text=text, source=source,
     )
 
 
@@ -179,14 +220,34 @@ def _same(a: str, b: str) -> bool:
     return squash(a) == squash(b)
 
 
-def _clean_str(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+def _meta_str(meta: dict, key: str, source: str, report: ReadReport) -> str | None:
+    """A text field of the metadata; another kind of value is reported and left out."""
+    value = meta.get(key)
+    if value is None or isinstance(value, str):
+        return value.strip() or None if value else None
+    report.warn(f"{source}: {key} {json.dumps(value)[:40]} is not text; it is left out (write it as a JSON string)")
+    return None
 
 
-def _iso_date(value: object) -> str | None:
-    if not isinstance(value, str) or not value.strip():
+def _meta_date(meta: dict, source: str, report: ReadReport) -> str | None:
+    """The article's day as YYYY-MM-DD (a time may follow); anything else is reported and left out."""
+    key = "date" if meta.get("date") else "published"
+    value = meta.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    day = iso_day(value.strip()) if isinstance(value, str) else None
+    if day is None:
+        report.warn(f"{source}: {key} {json.dumps(value)[:40]} is not a date like 2024-06-18; the article is "
+                    "indexed without a date")
+    return day
+
+
+def iso_day(value: str) -> str | None:
+    """``value``'s day if it starts with a real YYYY-MM-DD date (optionally followed by a time), else None."""
+    match = _ISO_DAY.match(value)
+    if match is None:
         return None
     try:
-        return Date.fromisoformat(value.strip()[:10]).isoformat()
+        return Date(*map(int, match.groups())).isoformat()
     except ValueError:
         return None

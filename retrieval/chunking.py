@@ -111,20 +111,31 @@ def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
 
 
 def _group(sentences: list[_Sentence], settings: ChunkingSettings) -> list[list[_Sentence]]:
-    """Greedy packing of sentences into passages, preferring paragraph ends as cut points."""
+    """Greedy packing of sentences into passages, preferring paragraph ends as cut points (linear time)."""
     groups: list[list[_Sentence]] = []
     current: list[_Sentence] = []
+    paragraph_rest = _paragraph_rest(sentences)
     for i, sentence in enumerate(sentences):
         current.append(sentence)
         nxt = sentences[i + 1] if i + 1 < len(sentences) else None
-        if nxt is None or _should_cut(current, nxt, sentences[i + 1 :], settings):
+        if nxt is None or _should_cut(current, nxt, paragraph_rest[i + 1], settings):
             groups.append(current)
             keep = current[-settings.overlap_sentences :] if settings.overlap_sentences and nxt else []
             current = [] if sum(s.words for s in keep) * 2 > settings.max_words else list(keep)
     return _merge_short_tail(groups, settings)
 
 
-def _should_cut(current: list[_Sentence], nxt: _Sentence, rest: list[_Sentence], settings: ChunkingSettings) -> bool:
+def _paragraph_rest(sentences: list[_Sentence]) -> list[int]:
+    """For each sentence, the words from it to the end of its paragraph (one pass from the end)."""
+    rest = [0] * (len(sentences) + 1)
+    for i in range(len(sentences) - 1, -1, -1):
+        same = i + 1 < len(sentences) and sentences[i + 1].paragraph == sentences[i].paragraph
+        rest[i] = sentences[i].words + (rest[i + 1] if same else 0)
+    return rest
+
+
+def _should_cut(current: list[_Sentence], nxt: _Sentence, paragraph_words: int, settings: ChunkingSettings) -> bool:
+    """Whether to end the passage before ``nxt``; ``paragraph_words``: words from ``nxt`` to its paragraph's end."""
     words = sum(s.words for s in current)
     if words + nxt.words > settings.max_words:
         return True
@@ -132,7 +143,6 @@ def _should_cut(current: list[_Sentence], nxt: _Sentence, rest: list[_Sentence],
         return False
     if words >= settings.target_words:
         return True
-    paragraph_words = sum(s.words for s in rest if s.paragraph == nxt.paragraph)
     return words + paragraph_words > settings.max_words
 
 

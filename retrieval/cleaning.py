@@ -53,6 +53,9 @@ _UI_WORDS = frozenset("""
     home beranda menu indeks kategori login masuk daftar cari search pilihan editor most popular
     latest news top
 """.split())
+# Format characters that show nothing (zero-width spaces, byte-order marks, soft hyphens, direction
+# marks) are dropped; the zero-width joiners that shape emoji and some scripts are kept.
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
 _SIZE_PICKER = re.compile(r"^(?:XXS|XS|S|SM|M|MD|L|LG|XL|XXL)$")
 
 
@@ -78,6 +81,7 @@ def is_furniture(line: str) -> bool:
 
 def _normalise_line(line: str) -> str:
     line = unicodedata.normalize("NFC", line).replace("\u00a0", " ")
+    line = _INVISIBLE.sub("", line)
     return re.sub(r"[ \t]+", " ", line).strip()
 
 

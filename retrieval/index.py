@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import time
 import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import get_args, get_origin, get_type_hints
 
 import numpy as np
 
@@ -33,6 +35,8 @@ from retrieval.chunking import Passage
 from retrieval.errors import IndexFolderError, UnknownOutlet
 from retrieval.fusion import top_rows
 from retrieval.lexical import LexicalIndex, LexicalSettings
+
+log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 3
 CURRENT = "CURRENT"
@@ -235,7 +239,9 @@ def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articl
     except BaseException:
         shutil.rmtree(generation, ignore_errors=True)
         raise
-    _prune(folder, keep={generation.name, previous})
+    if previous and (folder / previous).is_dir():
+        _prune(folder, keep={generation.name, previous})
+    # else CURRENT was unusable before this write: every older generation is kept, a later write prunes them
     return generation
 
 
@@ -255,10 +261,9 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
             f"the index at {folder} was built with model {manifest.model!r} but newsbot is set to use "
             f"{model!r}; {rebuild}, or set NEWSBOT_EMBEDDING_MODEL (and NEWSBOT_ENCODER) back to what the "
             "index was built with")
-    for name, digest in manifest.checksums.items():
-        path = generation / name
-        if not path.is_file() or _sha256(path) != digest:
-            raise IndexFolderError(f"the index at {folder} is damaged ({name} is missing or altered); {rebuild}")
+    altered = _altered_file(generation, manifest)
+    if altered is not None:
+        raise IndexFolderError(f"the index at {folder} is damaged ({altered} is missing or altered); {rebuild}")
     try:
         vectors = faiss.read_index(str(generation / VECTORS))
         passages = [Passage(**row) for row in _read_jsonl(generation / PASSAGES)]
@@ -277,31 +282,141 @@ def rebuild_hint(folder: Path) -> str:
 
 
 def current_generation(folder: Path) -> Path:
-    """The live generation folder of ``folder``."""
+    """The live generation folder of ``folder``.
+
+    When ``CURRENT`` is missing, unreadable or names no folder (a disk that lost it, a deleted
+    file), the newest whole generation is used instead: its manifest's checksums must all match.
+    Without one the index is refused with how to recover; generations are never given up on."""
+    check_folder(folder)
     if not folder.is_dir():
         raise IndexFolderError(
             f"no index at {folder}; build one with: newsbot index [PATH ...] --index {folder}")
-    try:
-        name = (folder / CURRENT).read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
+    name = _current_name(folder)
+    if _usable(folder, name):
+        return folder / name
+    recovered = newest_whole_generation(folder)
+    if recovered is not None:
+        log.warning("the index at %s has no usable %s file; answering from its newest whole generation %s "
+                    "(the next newsbot index run records it)", folder, CURRENT, recovered.name)
+        return recovered
+    if generations(folder):
         raise IndexFolderError(
-            f"{folder} is not a newsbot index (no readable {CURRENT} file); "
-            f"build one with: newsbot index --index {folder}") from None
-    generation = folder / name
-    if not name or "/" in name or not generation.is_dir():
+            f"the index at {folder} has no usable {CURRENT} file and none of its generation folders is whole; "
+            f"nothing was changed. To rebuild it from its sources (replacing what is there) run: "
+            f"newsbot index --sync PATH ... --index {folder}")
+    if name:
         raise IndexFolderError(f"the index at {folder} is damaged ({CURRENT} names a missing folder); "
                                f"{rebuild_hint(folder)}")
-    return generation
+    raise IndexFolderError(f"{folder} is not a newsbot index (no {CURRENT} file and no generation folders); "
+                           f"build one there with: newsbot index [PATH ...] --index {folder}")
+
+
+def live_name(folder: Path) -> str:
+    """Cheaply, the generation a reader would load: ``CURRENT``'s, else the newest folder's ("" if none)."""
+    name = _current_name(folder)
+    if _usable(folder, name):
+        return name
+    found = generations(folder)
+    return found[0].name if found else ""
+
+
+def _usable(folder: Path, name: str) -> bool:
+    return bool(name) and "/" not in name and name not in (".", "..") and (folder / name).is_dir()
+
+
+def check_folder(folder: Path) -> None:
+    """IndexFolderError when ``folder`` exists but cannot be an index folder (a file, say)."""
+    if folder.exists() and not folder.is_dir():
+        raise IndexFolderError(f"{folder} is a file, not an index folder; point --index or NEWSBOT_INDEX_DIR at "
+                               "a folder (it is created if missing)")
+
+
+def generations(folder: Path) -> list[Path]:
+    """The generation folders of ``folder``, newest first."""
+    try:
+        found = [child for child in folder.iterdir() if child.name.startswith("gen-") and child.is_dir()]
+    except OSError:
+        return []
+    return sorted(found, key=lambda child: (child.name[4:19], child.stat().st_mtime), reverse=True)
+
+
+def newest_whole_generation(folder: Path) -> Path | None:
+    """The newest generation whose manifest reads and whose files all match its checksums."""
+    for generation in generations(folder):
+        try:
+            manifest = read_manifest(generation)
+        except IndexFolderError:
+            continue
+        if manifest.checksums and _checksums_match(generation, manifest):
+            return generation
+    return None
+
+
+def recover_current(folder: Path) -> str | None:
+    """For a writer: name the generation being read in ``CURRENT`` if it was unusable; a note saying so."""
+    generation = current_generation(folder)
+    if _current_name(folder) == generation.name:
+        return None
+    _write_durable(folder / f".{CURRENT}.tmp", generation.name + "\n", replace=folder / CURRENT)
+    return (f"{folder / CURRENT} was missing or unusable; it now names {generation.name}, the newest whole "
+            "generation")
 
 
 def read_manifest(generation: Path) -> Manifest:
-    """Parse ``manifest.json`` of a generation folder."""
+    """Parse ``manifest.json`` of a generation folder, checking each field's type."""
     try:
-        return Manifest(**json.loads((generation / MANIFEST).read_text(encoding="utf-8")))
+        data = json.loads((generation / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            raise TypeError("it is not a JSON object")
+        manifest = Manifest(**data)
+        _check_field_types(manifest)
+        return manifest
     except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError) as exc:
         raise IndexFolderError(
             f"the index at {generation.parent} is damaged ({MANIFEST}: {exc}); "
             f"{rebuild_hint(generation.parent)}") from None
+
+
+def _check_field_types(manifest: Manifest) -> None:
+    """TypeError naming the first field whose JSON value is not of the declared kind."""
+    for name, declared in get_type_hints(Manifest).items():
+        value = getattr(manifest, name)
+        kind = get_origin(declared) or declared
+        value_kind = get_args(declared)[1] if kind is dict else None
+        wrong = not isinstance(value, kind) or (kind is int and isinstance(value, bool))
+        if not wrong and value_kind is not None:
+            wrong = not all(isinstance(k, str) and _is_kind(v, value_kind) for k, v in value.items())
+        if wrong:
+            raise TypeError(f"field {name!r} should be {_kind_name(declared)}, got {json.dumps(value)[:60]}")
+
+
+def _is_kind(value: object, kind: type) -> bool:
+    if kind is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+
+
+def _kind_name(declared) -> str:
+    names = {int: "a whole number", str: "text", float: "a number"}
+    if get_origin(declared) is dict:
+        return f"an object of {names[get_args(declared)[1]]} values"
+    return names.get(declared, str(declared))
+
+
+def _altered_file(generation: Path, manifest: Manifest) -> str | None:
+    """The first file of ``generation`` missing or not matching its checksum; None if all match."""
+    for name, digest in manifest.checksums.items():
+        path = generation / name
+        if not path.is_file() or _sha256(path) != digest:
+            return name
+    return None
+
+
+def _checksums_match(generation: Path, manifest: Manifest) -> bool:
+    try:
+        return _altered_file(generation, manifest) is None
+    except OSError:
+        return False
 
 
 def _write_jsonl(path: Path, rows) -> None:

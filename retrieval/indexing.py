@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import logging
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -25,8 +26,8 @@ from retrieval.articles import Article, read_sources
 from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
-from retrieval.index import (FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, choose_vector_index,
-                             load_index, save_index)
+from retrieval.index import (CURRENT, FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, check_folder,
+                             choose_vector_index, generations, load_index, recover_current, save_index)
 from retrieval.lexical import LexicalIndex, LexicalSettings
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class IndexReport:
     outlets: dict[str, int] = field(default_factory=dict)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)  # sources that could not be read
+    kept: list[str] = field(default_factory=list)  # not in the sources, kept because some could not be read
     location: Path | None = None  # the new generation; None when nothing changed
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -80,10 +83,10 @@ def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync:
     """Add or update every article in ``sources``; with ``sync``, also drop articles not in them."""
     started = time.perf_counter()
     read = read_sources(sources)
-    report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings)
+    report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings,
+                         unreadable=read.unreadable)
     if not read.articles:
-        names = ", ".join(str(s) for s in sources)
-        raise SourceError(f"no articles found in {names}; nothing was indexed and any existing index is unchanged")
+        raise SourceError(_nothing_read(sources, read.skipped))
     with _locked(folder):
         previous = _previous(folder, embedder, sync, report)
         chunking = chunking or ChunkingSettings(max_tokens=_model_limit(previous, embedder))
@@ -92,12 +95,20 @@ def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync:
         return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
+def _nothing_read(sources: list[Path], skipped: list[tuple[str, str]]) -> str:
+    """The error for sources that held no article: what was tried, and why each input was skipped."""
+    names = ", ".join(str(s) for s in sources)
+    reasons = "".join(f"; {where}: {why}" for where, why in skipped[:5])
+    more = f"; and {len(skipped) - 5} more skipped" if len(skipped) > 5 else ""
+    return f"no articles found in {names}{reasons}{more}. Nothing was indexed and any existing index is unchanged"
+
+
 def remove_articles(ids: list[str], folder: Path, embedder: Embedder) -> IndexReport:
     """Remove the articles with these ids; ids not in the index are reported, not fatal."""
     started = time.perf_counter()
     report = IndexReport()
     with _locked(folder):
-        previous = _load_previous(folder, embedder)
+        previous = _load_previous(folder, embedder, report)
         unknown = [i for i in dict.fromkeys(ids) if i not in previous.articles]
         report.skipped += [(i, "no article with this id in the index") for i in unknown]
         gone = set(ids) - set(unknown)
@@ -125,9 +136,19 @@ def build_if_missing(folder: Path, embedder: Embedder, sources: list[Path]) -> N
 
 @contextmanager
 def _locked(folder: Path) -> Iterator[None]:
-    """One writer at a time per index folder; a second one is told so instead of waiting."""
-    folder.mkdir(parents=True, exist_ok=True)
-    with (folder / LOCK).open("a") as lock:
+    """One writer at a time per index folder; a second one is told so instead of waiting.
+
+    The folder is checked to be writable first, so a read-only one is found before any embedding."""
+    check_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check-"):
+            pass
+        lock = (folder / LOCK).open("a")
+    except OSError as exc:
+        raise IndexFolderError(f"cannot write the index at {folder} ({exc.strerror or exc}); make the folder "
+                               "writable, or choose another with --index or NEWSBOT_INDEX_DIR") from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -139,7 +160,10 @@ def _locked(folder: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _load_previous(folder: Path, embedder: Embedder) -> _Previous:
+def _load_previous(folder: Path, embedder: Embedder, report: IndexReport) -> _Previous:
+    note = recover_current(folder)
+    if note:
+        report.warnings.append(note)
     index = load_index(folder, model=embedder.model_name)
     articles = {a.id: a for a in index.articles}
     rows: dict[str, list[int]] = {}
@@ -151,11 +175,14 @@ def _load_previous(folder: Path, embedder: Embedder) -> _Previous:
 
 
 def _previous(folder: Path, embedder: Embedder, sync: bool, report: IndexReport) -> _Previous | None:
-    """The current index; None when there is none (or, syncing, an unreadable one)."""
-    if not folder.is_dir() or not (folder / "CURRENT").exists():
+    """The current index; None when there is none (or, syncing, an unreadable one).
+
+    An index whose CURRENT file is lost is recovered from its newest whole generation; without one,
+    only --sync (which replaces the index by its sources) goes on."""
+    if not (folder / CURRENT).exists() and not generations(folder):
         return None
     try:
-        previous = _load_previous(folder, embedder)
+        previous = _load_previous(folder, embedder, report)
     except IndexFolderError as exc:
         if not sync:
             raise
@@ -215,8 +242,15 @@ def _wanted(read: list[Article], previous: _Previous | None, sync: bool, report:
         else:
             wanted.append(article)
             (report.updated if summary is not None else report.added).append(article_id)
+    gone = sorted(set(old) - set(incoming)) if sync else []
+    if gone and report.unreadable:  # they may be in what could not be read: never take that for a deletion
+        if not all(i in reusable for i in gone):
+            raise SourceError(f"{report.unreadable[0][0]} {report.unreadable[0][1]}; the index must be rebuilt "
+                              "with new passage settings, which needs every source readable. Nothing was changed")
+        wanted += gone
+        report.kept, gone = gone, []
     report.unchanged = sum(isinstance(entry, str) for entry in wanted)
-    report.removed = sorted(set(old) - set(incoming)) if sync else []
+    report.removed = gone
     return wanted
 
 

@@ -124,6 +124,13 @@ class LexicalIndex:
         return cls(bm25, settings)
 
 
+def preload_readers() -> None:
+    """Import what reading an index needs (FAISS, bm25s), so that memory measured after is the index's own."""
+    import faiss  # noqa: F401
+
+    _bm25s()
+
+
 def _bm25s():
     """Import bm25s, which sets its own logger to DEBUG on import; keep it quiet."""
     import bm25s

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError
-from retrieval.index import current_generation, load_index
+from retrieval.index import current_generation, live_name, load_index
 from retrieval.search import Searcher
 from retrieval.sources import OutletCoverage, coverage
 
@@ -49,7 +49,7 @@ class LiveIndex:
             return False  # another refresh is loading it already
         name = ""
         try:
-            name = current_generation(self.folder).name
+            name = live_name(self.folder) or current_generation(self.folder).name  # the latter says what is wrong
             if name in (self._searcher.index.generation, self._failed):
                 return False
             searcher = self._open()

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.index import load_index
+from retrieval.lexical import preload_readers
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,15 @@ class IndexStats:
     vector_index: str
     created: str
     disk_bytes: int
-    memory_bytes: int | None  # resident memory taken by loading it; None where it cannot be measured
+    memory_bytes: int | None  # resident memory its data takes once loaded (not the libraries); None: not measurable
 
 
 def index_stats(folder: Path, *, model: str) -> IndexStats:
-    """Load the index in ``folder`` (checking it as ``ask`` would) and describe it."""
+    """Load the index in ``folder`` (checking it as ``ask`` would) and describe it.
+
+    Memory is what loading adds once the libraries that read it (FAISS, bm25s) are in memory, so it
+    counts the index's own data: vectors, passages, BM25 arrays."""
+    preload_readers()
     gc.collect()
     before = resident_bytes()
     index = load_index(folder, model=model)

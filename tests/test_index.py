@@ -82,8 +82,7 @@ def test_filters_mask_outlet_and_dates(tmp_path):
     assert [row for _, row in index.search(vectors(3)[2], 3, only_first)] == [0]
 
 
-@pytest.mark.parametrize("damage", ["truncate-passages", "garble-manifest", "empty-current", "drop-vectors",
-                                    "alter-lexical"])
+@pytest.mark.parametrize("damage", ["truncate-passages", "garble-manifest", "drop-vectors", "alter-lexical"])
 def test_damaged_index_is_refused(tmp_path, damage):
     save(tmp_path)
     generation = current_generation(tmp_path)
@@ -92,8 +91,6 @@ def test_damaged_index_is_refused(tmp_path, damage):
         (generation / PASSAGES).write_bytes(data[: len(data) // 2])
     elif damage == "garble-manifest":
         (generation / MANIFEST).write_text("{\"format_version\": 1, ")
-    elif damage == "empty-current":
-        (tmp_path / CURRENT).write_text("")
     elif damage == "alter-lexical":
         vocab = generation / "lexical" / "vocab.index.json"
         vocab.write_text(vocab.read_text().replace("berita", "barita"))
@@ -179,3 +176,62 @@ def test_vector_index_choice():
     assert choose_vector_index("exact", 10**7) == "exact" and choose_vector_index("hnsw", 3) == "hnsw"
     with pytest.raises(ValueError, match="one of auto, exact, hnsw"):
         choose_vector_index("ivf", 3)
+
+
+def generation_names(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("gen-"))
+
+
+@pytest.mark.parametrize("loss", ["deleted", "empty", "garbage", "names-a-missing-folder"])
+def test_lost_current_is_recovered_from_the_newest_whole_generation(tmp_path, loss):
+    save(tmp_path, n=3)
+    newest = save(tmp_path, n=5)
+    if loss == "deleted":
+        (tmp_path / CURRENT).unlink()
+    else:
+        (tmp_path / CURRENT).write_text({"empty": "", "garbage": "../../etc\n",
+                                         "names-a-missing-folder": "gen-gone\n"}[loss])
+    assert current_generation(tmp_path) == newest
+    assert len(load_index(tmp_path, model=MODEL).passages) == 5
+
+
+def test_a_newer_damaged_generation_is_passed_over_when_current_is_lost(tmp_path):
+    whole = save(tmp_path, n=3)
+    damaged = save(tmp_path, n=5)
+    (damaged / PASSAGES).write_text("{half", encoding="utf-8")
+    (tmp_path / CURRENT).unlink()
+    assert current_generation(tmp_path) == whole
+    assert len(load_index(tmp_path, model=MODEL).passages) == 3
+
+
+def test_lost_current_with_no_whole_generation_is_refused_with_how_to_recover(tmp_path):
+    generation = save(tmp_path)
+    (generation / PASSAGES).write_text("{half", encoding="utf-8")
+    (tmp_path / CURRENT).unlink()
+    with pytest.raises(IndexFolderError, match="none of its generation folders is whole.*--sync"):
+        load_index(tmp_path, model=MODEL)
+    assert generation_names(tmp_path) == [generation.name]
+
+
+def test_a_write_after_current_was_lost_prunes_nothing(tmp_path):
+    first, second = save(tmp_path, n=3), save(tmp_path, n=4)
+    (tmp_path / CURRENT).unlink()
+    third = save(tmp_path, n=5)
+    assert generation_names(tmp_path) == sorted([first.name, second.name, third.name])
+    assert current_generation(tmp_path) == third
+
+
+@pytest.mark.parametrize("field, value", [("dimension", "4"), ("passages", True), ("chunking", []),
+                                          ("prompts", {"query": 1}), ("lexical", {"k1": "0.9"}), ("model", None)])
+def test_a_manifest_field_of_the_wrong_type_is_refused_by_name(tmp_path, field, value):
+    manifest_path = save(tmp_path) / MANIFEST
+    data = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**data, field: value}))
+    with pytest.raises(IndexFolderError, match=f"damaged.*field '{field}' should be"):
+        load_index(tmp_path, model=MODEL)
+
+
+def test_an_index_path_that_is_a_file_is_named_as_such(tmp_path):
+    (tmp_path / "index").write_text("")
+    with pytest.raises(IndexFolderError, match="is a file, not an index folder"):
+        load_index(tmp_path / "index", model=MODEL)

@@ -153,12 +153,48 @@ def test_a_second_writer_is_told_to_wait(indexed, seeds_copy, counting):
             update_index([seeds_copy], indexed, counting)
 
 
-def test_unreadable_index_needs_sync_to_be_rebuilt(indexed, seeds_copy, counting):
-    (indexed / CURRENT).write_text("gen-missing\n")
+def test_a_damaged_index_needs_sync_to_be_rebuilt(indexed, seeds_copy, counting):
+    generation = indexed / (indexed / CURRENT).read_text().strip()
+    (generation / "passages.jsonl").write_text("{half", encoding="utf-8")
     with pytest.raises(IndexFolderError, match="damaged.*newsbot index --sync"):
         update_index([seeds_copy], indexed, counting)
     report = update_index([seeds_copy], indexed, counting, sync=True)
     assert report.articles == 5 and report.warnings and load_index(indexed, model=counting.model_name)
+
+
+@pytest.mark.parametrize("loss", ["deleted", "names-a-missing-folder"])
+def test_indexing_after_current_was_lost_keeps_every_article(indexed, tmp_path, counting, loss):
+    if loss == "deleted":
+        (indexed / CURRENT).unlink()
+    else:
+        (indexed / CURRENT).write_text("gen-missing\n")
+    (tmp_path / "more.jsonl").write_text("".join(corpus_lines(2)), encoding="utf-8")
+    report = update_index([tmp_path / "more.jsonl"], indexed, counting)
+    assert report.articles == 7 and report.unchanged == 5 and len(report.added) == 2
+    assert any("newest whole generation" in w for w in report.warnings)
+    assert len(articles_in(indexed, counting)) == 7
+
+
+def test_indexing_with_current_lost_and_no_whole_generation_changes_nothing(indexed, tmp_path, counting):
+    generation = indexed / (indexed / CURRENT).read_text().strip()
+    (generation / "vectors.faiss").write_bytes(b"")
+    (indexed / CURRENT).unlink()
+    (tmp_path / "more.jsonl").write_text("".join(corpus_lines(1)), encoding="utf-8")
+    with pytest.raises(IndexFolderError, match="none of its generation folders is whole"):
+        update_index([tmp_path / "more.jsonl"], indexed, counting)
+    with pytest.raises(IndexFolderError, match="none of its generation folders is whole"):
+        remove_articles([KONTAN], indexed, counting)
+    assert generation.is_dir() and not (indexed / CURRENT).exists() and counting.embedded == []
+
+
+def test_sync_keeps_the_articles_of_a_file_that_cannot_be_read(indexed, seeds_copy, counting):
+    article = seeds_copy / f"{KONTAN}.txt"
+    article.unlink()
+    article.symlink_to("/proc/self/mem")  # reading it fails with an I/O error, even for root
+    report = update_index([seeds_copy], indexed, counting, sync=True)
+    assert report.removed == [] and report.kept == [KONTAN] and report.articles == 5
+    assert report.unreadable and "cannot be read (Input/output error)" in report.unreadable[0][1]
+    assert KONTAN in {a.id for a in articles_in(indexed, counting)}
 
 
 def test_changing_the_vector_index_setting_rewrites_without_embedding(indexed, seeds_copy, settings):
