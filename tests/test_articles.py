@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from retrieval.articles import read_sources
+from retrieval.articles import MAX_ARTICLE_CHARS, read_sources
 from retrieval.errors import SourceError
 from retrieval.outlets import UNKNOWN_OUTLET
 
@@ -77,3 +77,66 @@ def test_corpus_records_read(tmp_path):
     report = read_sources([tmp_path / "slice.jsonl"])
     assert len(report.articles) == 50 and report.skipped == []
     assert all(a.outlet != UNKNOWN_OUTLET and a.text for a in report.articles)
+
+
+def test_utf16_and_utf32_files_with_a_byte_order_mark_are_read(tmp_path):
+    text = (SEEDS / "000_4c66d7cb05f20b83.txt").read_text(encoding="utf-8")
+    (tmp_path / "a16.txt").write_bytes(text.encode("utf-16"))
+    (tmp_path / "b16be.txt").write_bytes(b"\xfe\xff" + text.encode("utf-16-be"))
+    (tmp_path / "c32.txt").write_bytes(text.encode("utf-32"))
+    (tmp_path / "d16bad.txt").write_bytes(b"\xff\xfe" + b"\x00\xd8")  # a lone surrogate in UTF-16
+    report = read_sources([tmp_path])
+    assert [a.id for a in report.articles] == ["a16", "b16be", "c32"]
+    assert len({a.text for a in report.articles}) == 1 and "Putin" in report.articles[0].text
+    assert [where.split("/")[-1] for where, _ in report.skipped] == ["d16bad.txt"]
+    assert "UTF-16 byte-order mark" in report.skipped[0][1]
+
+
+def test_non_text_metadata_and_impossible_dates_are_reported(tmp_path):
+    body = "Jakarta (ANTARA News) - Harga beras naik di pasar induk pada pekan ini."
+    records = [{"id": "n1", "outlet": 123, "title": ["x"], "published": "2024-02-30", "text": body},
+               {"id": "n2", "outlet": "Kontan", "published": "2024-W25-2", "text": body + " Lagi."},
+               {"id": "n3", "outlet": "Kontan", "published": "20240618", "text": body + " Dua."},
+               {"id": "n4", "outlet": "Kontan", "published": "2024-06-18T10:00:00+07:00", "text": body + " Tiga."}]
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    report = read_sources([tmp_path / "a.jsonl"])
+    assert [(a.id, a.outlet, a.date) for a in report.articles] == [
+        ("n1", "ANTARA News", None), ("n2", "Kontan", None), ("n3", "Kontan", None), ("n4", "Kontan", "2024-06-18")]
+    warnings = "\n".join(report.warnings)
+    assert "a.jsonl:1: outlet 123 is not text" in warnings and "a.jsonl:1: title" in warnings
+    assert 'a.jsonl:1: published "2024-02-30" is not a date like 2024-06-18' in warnings
+    assert '"2024-W25-2" is not a date' in warnings and '"20240618" is not a date' in warnings
+
+
+def test_articles_of_invisible_characters_only_are_skipped(tmp_path):
+    (tmp_path / "zw.txt").write_text("\u200b\u200b\ufeff\n\u2060\u200d\n", encoding="utf-8")
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "z", "text": "\u200b \u200b\u00ad"}) + "\n")
+    (tmp_path / "ok.txt").write_text("Judul\n\nHar\u200bga be\u00adras naik di pasar.\n", encoding="utf-8")
+    report = read_sources([tmp_path])
+    assert [a.text for a in report.articles] == ["Harga beras naik di pasar."]
+    assert sorted(why for _, why in report.skipped) == ["no visible text (only invisible characters, symbols or "
+                                                        "punctuation)"] * 2
+
+
+def test_an_article_over_the_size_cap_is_skipped_with_its_size(tmp_path):
+    sentence = "Harga beras naik di pasar induk pada pekan ini. "
+    (tmp_path / "huge.txt").write_text(sentence * (MAX_ARTICLE_CHARS // len(sentence) + 1))
+    (tmp_path / "giant.txt").write_text("x" * (4 * MAX_ARTICLE_CHARS + 1))
+    (tmp_path / "a.jsonl").write_text(json.dumps({"id": "big", "text": sentence * 20_000}) + "\n")
+    report = read_sources([tmp_path])
+    assert report.articles == []
+    reasons = {where.split("/")[-1]: why for where, why in report.skipped}
+    assert f"over the limit of {MAX_ARTICLE_CHARS:,}" in reasons["huge.txt"]
+    assert f"over the limit of {MAX_ARTICLE_CHARS:,}" in reasons["a.jsonl:1"]
+    assert "far larger than an article" in reasons["giant.txt"]
+
+
+def test_a_file_that_cannot_be_read_is_skipped_and_listed_as_unreadable(tmp_path):
+    (tmp_path / "broken.txt").symlink_to("/proc/self/mem")  # an I/O error on read, even for root
+    (tmp_path / "gone.txt").symlink_to(tmp_path / "deleted-meanwhile.txt")
+    (tmp_path / "ok.txt").write_text("Judul\n\nHarga beras naik di pasar induk.\n")
+    report = read_sources([tmp_path])
+    assert [a.id for a in report.articles] == ["ok"]
+    reasons = {where.split("/")[-1]: why for where, why in report.unreadable}
+    assert "cannot be read (Input/output error)" in reasons["broken.txt"]
+    assert "cannot be read (No such file or directory)" in reasons["gone.txt"]  # vanished while reading

@@ -83,3 +83,22 @@ def test_run_on_sentence_is_cut_to_fit_tokens():
 def test_settings_reject_nonsense():
     with pytest.raises(ConfigError):
         ChunkingSettings(min_words=200, max_words=100)
+
+
+def test_chunking_time_grows_linearly_with_the_article():
+    """Eight times the text (0.5 MB to 4 MB) takes about eight times the work, not ~25 times."""
+    import time
+
+    paragraph = " ".join(f"Kalimat nomor {i} tentang harga beras di pasar induk Cipinang." for i in range(4))
+
+    def seconds(paragraphs: int) -> float:
+        article = make_article("\n\n".join([paragraph] * paragraphs))
+        best = float("inf")
+        for _ in range(2):
+            started = time.process_time()
+            chunk_article(article, ChunkingSettings(), word_counter)
+            best = min(best, time.process_time() - started)
+        return best
+
+    small, large = seconds(2000), seconds(16000)
+    assert large < 14 * small, (small, large)

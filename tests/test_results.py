@@ -93,8 +93,12 @@ def test_tokenize_keeps_numbers_and_stems_words():
 
 
 def test_filters_validate_dates():
-    with pytest.raises(QuestionError, match="not a date"):
-        Filters(since="18/06/2024")
+    for compared_wrongly in ("18/06/2024", "20240618", "2024-W25-2", "2024-06-18T00:00", "2024-6-18", "2024-02-30"):
+        with pytest.raises(QuestionError, match="not a date"):
+            Filters(since=compared_wrongly)
+        with pytest.raises(QuestionError, match="not a date"):
+            Filters(until=compared_wrongly)
+    assert Filters(since="2024-06-01", until="2024-06-30").until == "2024-06-30"
     with pytest.raises(QuestionError, match="empty"):
         Filters(since="2024-06-19", until="2024-06-18")
 
