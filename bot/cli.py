@@ -24,7 +24,7 @@ from retrieval.stats import index_stats
 
 from bot.answers import AnswerService
 from bot.app import build_application
-from bot.chat import chat
+from bot.chat import chat, keep_undecodable
 from bot.cli_output import printable, print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
 from bot.limits import RateLimiter
@@ -152,8 +152,7 @@ def _lines(stdin: TextIO, every: bool) -> Iterable[str]:
     """Each line of ``stdin``; blank ones too when ``every`` (so answers line up with questions).
 
     Bytes that are not UTF-8 are kept as surrogates, so that line alone is refused, not the rest."""
-    if hasattr(stdin, "reconfigure"):
-        stdin.reconfigure(errors="surrogateescape")
+    keep_undecodable(stdin)
     for line in stdin:
         if every or line.strip():
             yield line.rstrip("\r\n")

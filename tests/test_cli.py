@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
+import shutil
 import subprocess
 import sys
 
 import pytest
 
 from conftest import ROOT, SEEDS
+
+# Without the capabilities that let root read and write anything, file permissions apply to root too.
+AS_PLAIN_USER = (["setpriv", "--inh-caps=-dac_override,-dac_read_search",
+                  "--bounding-set=-dac_override,-dac_read_search"] if os.geteuid() == 0 else [])
 
 QUESTIONS = "Kapan Putin akan mengunjungi Vietnam?\n\nWho is Putin's foreign policy adviser?\n"
 
@@ -59,6 +65,7 @@ def test_reindex_remove_stats_and_sync(indexed, tmp_path, cli_env):
     assert (facts["first_date"], facts["last_date"]) == ("2022-08-15", "2024-06-19")
     text = newsbot("stats", "--index", str(folder), env=cli_env)
     assert "articles 4, passages 17, outlets 4" in text.stdout and "MB on disk" in text.stdout
+    assert "MB of memory for its data once loaded" in text.stdout
     (tmp_path / "two").mkdir()
     for name in ("000_4c66d7cb05f20b83.txt", "001_49f180e410a81df8.txt", "metadata.json"):
         shutil.copy(SEEDS / name, tmp_path / "two" / name)
@@ -71,10 +78,12 @@ def test_reindex_remove_stats_and_sync(indexed, tmp_path, cli_env):
 
 def test_ask_json_from_stdin(indexed, cli_env):
     result = newsbot("ask", "--json", "-k", "2", "--index", str(indexed), stdin=QUESTIONS, env=cli_env)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 1  # the blank line is one unusable question
     answers = [json.loads(line) for line in result.stdout.splitlines()]
     assert [a["question"] for a in answers] == [
-        "Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?"]
+        "Kapan Putin akan mengunjungi Vietnam?", "", "Who is Putin's foreign policy adviser?"]
+    assert "question is empty" in answers[1]["error"] and answers[1]["results"] == []
+    answers = [answers[0], answers[2]]
     keys = {"rank", "score", "outlet", "title", "date", "url", "article_id", "passage_id", "text"}
     for answer in answers:
         assert len(answer["results"]) == 2
@@ -164,3 +173,86 @@ def test_chat_answers_pages_and_quits(indexed, cli_env):
     assert "1. " in first and "»" in first and "Vietnam" in first
     assert rest  # "more" shows the next page, numbered on
     assert result.stdout.count("Kontan ·") >= 1 and "Traceback" not in result.stderr
+
+
+def newsbot_bytes(*args: str, env: dict, stdin: bytes = b"", prefix: list[str] = ()) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, sys.executable, "-m", "bot.cli", *args], input=stdin, capture_output=True,
+                          env=env, cwd=ROOT, timeout=300)
+
+
+def test_text_that_is_not_utf8_is_refused_alone(indexed, cli_env):
+    lines = b"Siapa Yuri Ushakov?\n\xff\xfe Putin \xc3\n\nKapan Putin ke Vietnam?\n"
+    result = newsbot_bytes("ask", "--json", "-k", "1", "--index", str(indexed), stdin=lines, env=cli_env)
+    assert result.returncode == 1 and b"Traceback" not in result.stderr
+    answers = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert [bool(a["results"]) for a in answers] == [True, False, False, True]
+    assert "not valid UTF-8" in answers[1]["error"] and answers[1]["question"] == "\ufffd\ufffd Putin \ufffd"
+    argument = newsbot_bytes("ask", "Putin \udcff", "--index", str(indexed), env=cli_env)
+    assert argument.returncode == 1 and b"not valid UTF-8" in argument.stderr and b"Traceback" not in argument.stderr
+    chat = newsbot_bytes("chat", "--lang", "en", "--index", str(indexed), env=cli_env,
+                         stdin=b"\xff bad\nSiapa Yuri Ushakov?\n")
+    assert chat.returncode == 0 and b"isn't valid UTF-8" in chat.stdout and b"Ushakov" in chat.stdout
+
+
+def test_an_outlet_the_index_does_not_have_is_named(indexed, cli_env):
+    result = newsbot("ask", "Putin", "--outlet", "Kompas", "--index", str(indexed), env=cli_env)
+    assert result.returncode == 1
+    assert "no outlet named 'Kompas' in the index; the outlets are: Eastjourneymagz, Kontan" in result.stderr
+    chat = newsbot("chat", "--lang", "en", "--index", str(indexed), env=cli_env, stdin="media:Kompas Putin\n")
+    assert "There is no outlet named Kompas in the index. The outlets are: Eastjourneymagz" in chat.stdout
+
+
+def test_lost_current_never_costs_articles(indexed, tmp_path, cli_env):
+    folder = tmp_path / "index"
+    shutil.copytree(indexed, folder)
+    (folder / "CURRENT").unlink()
+    stats = newsbot("stats", "--json", "--index", str(folder), env=cli_env)
+    assert stats.returncode == 0 and json.loads(stats.stdout)["articles"] == 5
+    one = newsbot("index", str(SEEDS / "000_4c66d7cb05f20b83.txt"), "--index", str(folder), env=cli_env)
+    assert one.returncode == 0, one.stderr
+    assert "newest whole generation" in one.stdout and "The index holds 5 articles" in one.stdout
+    assert (folder / "CURRENT").is_file()
+
+
+def test_sync_with_an_unreadable_folder_removes_nothing(indexed, tmp_path, cli_env):
+    folder, sources = tmp_path / "index", tmp_path / "sources"
+    shutil.copytree(indexed, folder)
+    (sources / "first").mkdir(parents=True)
+    (sources / "second").mkdir()
+    for i, name in enumerate(sorted(p.name for p in SEEDS.glob("*.txt"))):
+        shutil.copy(SEEDS / name, sources / ("first" if i < 2 else "second") / name)
+    (sources / "second" / "004_a09d3cab97f57f36.txt").unlink()  # really gone: yet kept while "second" is unreadable
+    (sources / "second").chmod(0)
+    try:
+        result = newsbot_bytes("index", "--sync", str(sources), "--index", str(folder), env=cli_env,
+                               prefix=AS_PLAIN_USER)
+    finally:
+        (sources / "second").chmod(0o755)
+    out, err = result.stdout.decode(), result.stderr.decode()
+    assert result.returncode == 1 and "Traceback" not in err
+    assert f"{sources / 'second'}: cannot be read (Permission denied)" in out
+    assert "removed 0" in out and "Kept 3 indexed article(s)" in out and "The index holds 5 articles" in out
+    assert "could not be read" in err
+    again = newsbot("index", "--sync", str(sources), "--index", str(folder), env=cli_env)
+    assert again.returncode == 0 and "removed 1" in again.stdout
+
+
+def test_index_folders_that_cannot_hold_an_index(tmp_path, cli_env):
+    (tmp_path / "file").write_text("")
+    for command in (["index", str(SEEDS)], ["ask", "Putin"], ["stats"]):
+        result = newsbot(*command, "--index", str(tmp_path / "file"), env=cli_env)
+        assert result.returncode == 1 and "is a file, not an index folder" in result.stderr, result.stderr
+    proc = newsbot("index", str(SEEDS), "--index", "/proc", env=cli_env)
+    assert proc.returncode == 1 and "cannot write the index at /proc" in proc.stderr
+    (tmp_path / "readonly").mkdir(mode=0o555)
+    readonly = newsbot_bytes("index", str(SEEDS), "--index", str(tmp_path / "readonly" / "index"), env=cli_env,
+                             prefix=AS_PLAIN_USER)
+    assert readonly.returncode == 1 and b"Permission denied" in readonly.stderr
+    assert b"cannot write the index at" in readonly.stderr and b"Traceback" not in readonly.stderr
+
+
+def test_nothing_readable_says_why_without_verbose(tmp_path, cli_env):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_bytes(b"Berita caf\xe9")
+    result = newsbot("index", str(tmp_path / "in"), "--index", str(tmp_path / "index"), env=cli_env)
+    assert result.returncode == 1 and "a.txt: not UTF-8 text" in result.stderr and "iconv" in result.stderr

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import subprocess
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -206,3 +209,24 @@ def test_changing_the_vector_index_setting_rewrites_without_embedding(indexed, s
     index = load_index(indexed, model=hnsw.model_name)
     assert index.approximate and len(index.passages) == report.passages
     assert update_index([seeds_copy], indexed, hnsw).location is None
+
+
+@contextmanager
+def unwritable(folder):
+    """A folder nobody may write to: immutable for root (who ignores permissions), read-only otherwise."""
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "+i", str(folder)], check=True)
+    else:
+        folder.chmod(0o555)
+    try:
+        yield folder
+    finally:
+        subprocess.run(["chattr", "-i", str(folder)]) if os.geteuid() == 0 else folder.chmod(0o755)
+
+
+def test_an_unwritable_index_folder_is_found_before_embedding(seeds_copy, tmp_path, counting):
+    (tmp_path / "index").mkdir()
+    with unwritable(tmp_path / "index"):
+        with pytest.raises(IndexFolderError, match="cannot write the index at .*--index or NEWSBOT_INDEX_DIR"):
+            update_index([seeds_copy], tmp_path / "index", counting)
+    assert counting.embedded == []
