@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from retrieval.search import Hit
 
 
+_FORGET_FROM = 10_000  # senders tracked before the idle ones are dropped
+
+
 @dataclass(frozen=True)
 class Verdict:
     """Whether a user may be answered now; if not, whether to tell them (once per window) and when to retry."""
@@ -33,9 +36,12 @@ class RateLimiter:
         self.window = window
         self._seen: dict[int, deque[float]] = {}
         self._told: dict[int, float] = {}
+        self._forget_from = _FORGET_FROM
 
     def check(self, key: int, now: float) -> Verdict:
         """Record an update from ``key`` at ``now`` and say how to treat it."""
+        if len(self._seen) > self._forget_from:
+            self._forget(now)
         times = self._seen.setdefault(key, deque())
         while times and now - times[0] >= self.window:
             times.popleft()
@@ -47,6 +53,12 @@ class RateLimiter:
         if notify:
             self._told[key] = now
         return Verdict(False, notify, self.window - (now - times[0]))
+
+    def _forget(self, now: float) -> None:
+        """Drop senders with nothing left in their window, so memory follows recent users, not all users ever."""
+        self._seen = {k: t for k, t in self._seen.items() if t and now - t[-1] < self.window}
+        self._told = {k: t for k, t in self._told.items() if now - t < self.window}
+        self._forget_from = max(_FORGET_FROM, 2 * len(self._seen))  # many active senders: not on every update
 
 
 @dataclass(frozen=True)

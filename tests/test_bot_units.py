@@ -211,3 +211,14 @@ def test_card_bolds_highlight_and_lists_other_outlets():
     assert card.html.endswith("Putin tiba. <b>Ia akan ke &lt;Vietnam&gt; &amp; Laos.</b>")
     assert "<i>Juga diberitakan: Liputan6, Eastjourneymagz</i>" in card.html
     assert check_html(card.html)[1] == card.entities == 4
+
+
+def test_rate_limiter_forgets_idle_senders():
+    from bot.limits import _FORGET_FROM, RateLimiter
+
+    limiter = RateLimiter(2, window=60)
+    for user in range(_FORGET_FROM + 1):
+        assert limiter.check(user, now=0.0).allowed
+    assert limiter.check(-1, now=61.0).allowed
+    assert len(limiter._seen) == 1
+    assert limiter.check(-1, now=62.0).allowed and not limiter.check(-1, now=63.0).allowed
