@@ -83,8 +83,9 @@ class AnswerService:
         self.live = live
         self.depth = depth
 
-    def answer(self, question: str, filters: Filters | None = None) -> Answer:
-        result = self.live.searcher.search(question, self.depth, filters)
+    def answer(self, question: str, filters: Filters | None = None, *, fast: bool = False) -> Answer:
+        """The hits for ``question``; ``fast`` skips the reader (for inline queries, one per pause in typing)."""
+        result = self.live.searcher.search(question, self.depth, filters, fast=fast)
         return Answer(question, result.hits, result.answered and bool(result.hits))
 
     def sources(self) -> list[OutletCoverage]:

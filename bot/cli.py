@@ -18,6 +18,7 @@ from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus
 from retrieval.index import load_index
 from retrieval.live import LiveIndex
 from retrieval.indexing import build_if_missing, remove_articles, update_index
+from retrieval.reader import reader_for
 from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
 from retrieval.stats import index_stats
@@ -65,6 +66,8 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
                      help=f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)")
     ask.add_argument("--outlet", action="append", default=[], metavar="NAME",
                      help="only passages from this outlet (repeatable, case-insensitive)")
+    ask.add_argument("--fast", action="store_true",
+                     help="skip the reader: retrieval's order, no answer span (about 25 ms a question)")
     ask.add_argument("--since", metavar="YYYY-MM-DD", help="only articles dated on or after this day")
     ask.add_argument("--until", metavar="YYYY-MM-DD", help="only articles dated on or before this day")
 
@@ -133,8 +136,9 @@ def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: Te
     """``newsbot ask``: answer one question, or each line of stdin (with --json, one object a line)."""
     check_k(args.k)
     filters = Filters(frozenset(args.outlet), args.since, args.until)
+    reader = None if args.fast else reader_for(embedder.settings)
     searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name),
-                        min_dense=embedder.settings.min_score)
+                        min_dense=embedder.settings.min_score, reader=reader)
     questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin, args.json)
     failures = 0
     for question in questions:
@@ -177,7 +181,7 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
-    service = AnswerService(LiveIndex(args.index, embedder))
+    service = AnswerService(LiveIndex(args.index, embedder, reader_for(embedder.settings)))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -189,7 +193,7 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     configure_logging(bot_settings.token)
     build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(LiveIndex(args.index, embedder)),
+        answers=AnswerService(LiveIndex(args.index, embedder, reader_for(embedder.settings))),
         limiter=RateLimiter(bot_settings.questions_per_minute),
         allowed_ids=bot_settings.allowed_ids,
         results_per_page=bot_settings.answers.results_per_page,

@@ -30,8 +30,11 @@ def printable(text: str) -> str:
 
 def result_json(result: SearchResult) -> dict:
     """One ``newsbot ask --json`` line."""
-    return {"question": result.question, "answered": result.answered,
-            "results": [hit_json(hit) for hit in result.hits]}
+    results = [hit_json(hit) for hit in result.hits]
+    if result.hits and result.hits[0].answer is not None:
+        a = result.hits[0].answer
+        results[0]["answer"] = {"text": a.text, "start": a.start, "end": a.end, "score": a.score}
+    return {"question": result.question, "answered": result.answered, "results": results}
 
 
 def print_hits(result: SearchResult, out: TextIO) -> None:
@@ -40,7 +43,10 @@ def print_hits(result: SearchResult, out: TextIO) -> None:
     if not result.hits:
         out.write("  (no passage matches)\n")
     elif not result.answered:
-        out.write("  No passage answers this; the closest ones:\n")
+        out.write("  No answer: no passage answers this. The closest passages, which do not answer it:\n")
+    elif result.hits[0].answer is not None:
+        a = result.hits[0].answer
+        out.write(f"  Answer: {a.text}  ({result.hits[0].passage.outlet})\n")
     for hit in result.hits:
         p = hit.passage
         out.write(f"\n{hit.rank}. {p.outlet} · {p.date or 'date unknown'} · {p.title}  [score {hit.score:.3f}]\n")

@@ -153,7 +153,7 @@ async def inline_query(update: Update, context: Context) -> None:
     try:
         text, filters = split_filters(query.query)
         question = usable_question(text)
-        answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters)
+        answer = await asyncio.to_thread(context.bot_data.answers.answer, question, filters, fast=True)
     except (UnusableQuestion, UnknownOutlet):
         await query.answer([], cache_time=5, is_personal=True)
         return

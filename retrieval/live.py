@@ -15,6 +15,7 @@ from pathlib import Path
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError
 from retrieval.index import current_generation, live_name, load_index
+from retrieval.reader import Reader
 from retrieval.search import Searcher
 from retrieval.sources import OutletCoverage, coverage
 
@@ -24,9 +25,10 @@ log = logging.getLogger(__name__)
 class LiveIndex:
     """Holds the current searcher of an index folder and reloads it when the folder changes."""
 
-    def __init__(self, folder: Path, embedder: Embedder) -> None:
+    def __init__(self, folder: Path, embedder: Embedder, reader: Reader | None = None) -> None:
         self.folder = folder
         self._embedder = embedder
+        self._reader = reader
         self._searcher = self._open()
         self._coverage = coverage(self._searcher.index.articles)
         self._failed = ""  # a generation that could not be loaded, not tried again
@@ -68,4 +70,4 @@ class LiveIndex:
 
     def _open(self) -> Searcher:
         index = load_index(self.folder, model=self._embedder.model_name)
-        return Searcher(self._embedder, index, min_dense=self._embedder.settings.min_score)
+        return Searcher(self._embedder, index, min_dense=self._embedder.settings.min_score, reader=self._reader)

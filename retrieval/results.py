@@ -28,8 +28,22 @@ def arrange(hits: list, vectors: np.ndarray, question: str, lexical: LexicalInde
     """The ``k`` results to show, renumbered from 1."""
     grouped = group_duplicates(hits, vectors, k)
     varied = diversify(grouped, k)
-    return [replace(hit, rank=i, highlight=highlight(question, hit.passage.text, lexical))
+    return [replace(hit, rank=i, highlight=highlight_of(hit, question, lexical))
             for i, hit in enumerate(varied[:k], start=1)]
+
+
+def highlight_of(hit, question: str, lexical: LexicalIndex) -> tuple[int, int] | None:
+    """The sentence holding the reader's answer when there is one, else the best-matching sentence."""
+    if hit.answer is not None:
+        around = answer_sentence(hit.passage.text, hit.answer.start, hit.answer.end)
+        if around is not None:
+            return around
+    return highlight(question, hit.passage.text, lexical)
+
+
+def answer_sentence(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Span of the sentence of ``text`` that holds characters [start, end), if one does."""
+    return next(((s, e) for s, e, _ in paragraph_sentences(text) if s <= start and end <= e), None)
 
 
 def shingles(text: str) -> set[tuple[str, ...]]:

@@ -13,6 +13,8 @@ from retrieval.embedding import Embedder
 from retrieval.errors import QuestionError, UnreadableText
 from retrieval.fusion import CANDIDATES, DENSE_WEIGHT, fuse, top_rows
 from retrieval.index import PassageIndex
+from retrieval.reader import Reader
+from retrieval.rerank import Answer, ReaderMix, combine, is_answered_by_reader
 from retrieval.results import arrange
 
 MAX_QUESTION_CHARS = 1000
@@ -53,6 +55,8 @@ class Hit:
     lexical: float = 0.0
     highlight: tuple[int, int] | None = None
     also_reported_by: tuple[Passage, ...] = field(default=())
+    reading: float | None = None  # the reader's answerability logit, when it read this passage
+    answer: Answer | None = None
 
 
 @dataclass(frozen=True)
@@ -97,21 +101,38 @@ class Searcher:
     """Hybrid retrieval (dense + BM25) over one loaded index with one embedder."""
 
     def __init__(self, embedder: Embedder, index: PassageIndex, *, dense_weight: float = DENSE_WEIGHT,
-                 min_dense: float = MIN_DENSE_SCORE) -> None:
+                 min_dense: float = MIN_DENSE_SCORE, reader: Reader | None = None,
+                 mix: ReaderMix = ReaderMix()) -> None:
         self.embedder = embedder
         self.index = index
         self.dense_weight = dense_weight
         self.min_dense = min_dense
+        self.reader = reader
+        self.mix = mix
 
-    def search(self, question: str, k: int = 3, filters: Filters | None = None) -> SearchResult:
-        """The ``k`` best passages for ``question``, near-duplicates grouped, with highlights."""
+    def search(self, question: str, k: int = 3, filters: Filters | None = None, *,
+               fast: bool = False) -> SearchResult:
+        """The ``k`` best passages for ``question``, near-duplicates grouped, with highlights.
+
+        With a reader (and not ``fast``), the best candidates are read: they are re-ordered,
+        the first one's answer is found, and ``answered`` is the reader's decision."""
         question, k = check_question(question), check_k(k)
         filters = filters or Filters()
         self.index.check_outlets(filters.outlets)
         hits, rows = self.rank(question, filters)
-        answered = is_answered(hits, self.min_dense)
+        if self.reader is not None and not fast:
+            hits, rows = self.read(question, hits, rows)
+            answered = is_answered_by_reader(hits, self.mix)
+        else:
+            answered = is_answered(hits, self.min_dense)
         arranged = arrange(hits, self.index.vectors(rows), question, self.index.lexical, k)
         return SearchResult(question, arranged, answered)
+
+    def read(self, question: str, hits: list[Hit], rows: np.ndarray) -> tuple[list[Hit], np.ndarray]:
+        """The best ``mix.read_top`` hits read and re-ordered ahead of the rest."""
+        top = hits[:self.mix.read_top]
+        readings = self.reader.read(question, [h.passage.text for h in top])
+        return combine(hits, rows, readings, self.mix)
 
     def rank(self, question: str, filters: Filters) -> tuple[list[Hit], np.ndarray]:
         """Every candidate from either retriever, ranked by fused score, with its index row."""

@@ -14,6 +14,8 @@ from retrieval.index import VECTOR_INDEX_KINDS
 DEFAULT_INDEX_DIR = Path("index")
 # How the built-in model runs: int8 on OpenVINO (the default, 2.5-3x faster) or float32 on torch.
 ENCODERS = ("int8", "float32")
+# Whether questions are read by the reader after retrieval (on) or answered by retrieval alone.
+READER_MODES = ("on", "off")
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class RetrievalSettings:
     min_score: float = 0.81
     vector_index: str = "auto"
     encoder: str = "int8"
+    reader: str = "on"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> RetrievalSettings:
@@ -40,6 +43,7 @@ class RetrievalSettings:
             min_score=env_float(env, "NEWSBOT_MIN_SCORE", 0.81, -1.0, 1.0),
             vector_index=env_choice(env, "NEWSBOT_VECTOR_INDEX", VECTOR_INDEX_KINDS),
             encoder=env_choice(env, "NEWSBOT_ENCODER", ENCODERS),
+            reader=env_choice(env, "NEWSBOT_READER", READER_MODES),
         )
 
 

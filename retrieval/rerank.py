@@ -1,0 +1,64 @@
+"""Combine the reader with hybrid retrieval: new order, the answer, and whether there is one.
+
+Pure functions: the best ``READ_TOP`` candidates of the fused ranking are read; each gets
+fused score + ``weight`` x reader logit, and they are sorted by it ahead of the unread rest.
+The first passage answers when its reader logit clears ``threshold``; its best span is the
+answer. The weight, threshold and N are measured in docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from retrieval.reader import Reading
+from retrieval.reader_spans import sigmoid
+
+READ_TOP = 10
+READER_WEIGHT = 0.5
+ANSWER_THRESHOLD = 0.0
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The answer found in a passage: its text, offsets into the passage text, and probability."""
+
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+@dataclass(frozen=True)
+class ReaderMix:
+    """How the reader's logit joins the fused score, and when the first passage counts as an answer."""
+
+    read_top: int = READ_TOP
+    weight: float = READER_WEIGHT
+    threshold: float = ANSWER_THRESHOLD
+
+
+def combine(hits: list, rows: np.ndarray, readings: list[Reading], mix: ReaderMix) -> tuple[list, np.ndarray]:
+    """Hits re-ordered: the read ones by fused + weight x logit, then the unread ones as they were."""
+    n = len(readings)
+    if n == 0:
+        return hits, rows
+    combined = np.array([h.score + mix.weight * r.logit for h, r in zip(hits, readings)])
+    order = list(np.argsort(-combined, kind="stable")) + list(range(n, len(hits)))
+    read = [replace(hits[i], score=float(combined[i]), reading=readings[i].logit, answer=answer_of(readings[i]))
+            for i in range(n)]
+    arranged = [read[i] if i < n else hits[i] for i in order]
+    return [replace(h, rank=r) for r, h in enumerate(arranged, start=1)], rows[order]
+
+
+def answer_of(reading: Reading) -> Answer | None:
+    """The reading's span as an answer, or None when it is empty."""
+    if reading.end <= reading.start or not reading.text.strip():
+        return None
+    return Answer(reading.text, reading.start, reading.end, round(float(sigmoid(reading.logit)), 4))
+
+
+def is_answered_by_reader(hits: list, mix: ReaderMix) -> bool:
+    """Whether the first passage answers: the reader read it and its logit clears the threshold."""
+    return bool(hits) and hits[0].reading is not None and hits[0].reading >= mix.threshold
