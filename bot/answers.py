@@ -100,5 +100,7 @@ class AnswerService:
 def card_data(hit: Hit) -> CardData:
     """What a card shows for a hit."""
     p = hit.passage
+    answer = (hit.answer.start, hit.answer.end) if hit.answer is not None and hit.rank == 1 else None
     return CardData(outlet=p.outlet, date=p.date, title=p.title, url=p.url, text=p.text, highlight=hit.highlight,
+                    answer=answer,
                     also_reported_by=tuple(dict.fromkeys(o.outlet for o in hit.also_reported_by)))

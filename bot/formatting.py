@@ -31,6 +31,7 @@ class CardData:
     text: str
     highlight: tuple[int, int] | None = None
     also_reported_by: tuple[str, ...] = ()
+    answer: tuple[int, int] | None = None  # the reader's answer span: bolded instead of the sentence
 
 
 @dataclass(frozen=True)
@@ -73,9 +74,9 @@ def _flat(text: str) -> str:
 
 def _highlighted(card: CardData, budget: int) -> str | None:
     """The passage with its highlighted sentence in bold, or None if there is none or it won't fit."""
-    if not card.highlight:
+    if not (card.answer or card.highlight):
         return None
-    start, end = card.highlight
+    start, end = card.answer or card.highlight
     if not 0 <= start < end <= len(card.text):
         return None
     before, middle, after = (html.escape(" ".join(part.split("\n\n")), quote=False)
@@ -133,6 +134,12 @@ def split_messages(cards: list[Card], header: str | None = None) -> list[str]:
     if current:
         messages.append(SEPARATOR.join(current))
     return messages
+
+
+def answer_line(answer: str, outlet: str, language: str) -> str:
+    """``Jawaban: …`` / ``Answer: …`` with the outlet it comes from, HTML, for above the cards."""
+    return t("answer_line", language, answer=html.escape(_clip(" ".join(answer.split()), 300), quote=False),
+             outlet=html.escape(outlet, quote=False))
 
 
 def inline_title(card: CardData) -> str:

@@ -80,6 +80,7 @@ _STRINGS: dict[str, dict[str, str]] = {
     "bad_filter": {"id": "Filter tidak bisa dipakai: {detail}. Lihat /help untuk contohnya.",
                    "en": "That filter can't be used: {detail}. See /help for examples."},
     "unknown_date": {"id": "tanggal tidak diketahui", "en": "date unknown"},
+    "answer_line": {"id": "<b>Jawaban:</b> {answer} <i>({outlet})</i>", "en": "<b>Answer:</b> {answer} <i>({outlet})</i>"},
     "closest": {"id": "Kutipan terdekat (mungkin tidak menjawab):", "en": "Closest passages (may not answer):"},
     "page": {"id": "Hasil {first}–{last} untuk: {question}", "en": "Results {first}–{last} for: {question}"},
 }

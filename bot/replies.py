@@ -11,7 +11,7 @@ from retrieval.search import Hit
 from retrieval.sources import OutletCoverage
 
 from bot.answers import UnusableQuestion, card_data
-from bot.formatting import Card, card_html, card_plain, split_messages
+from bot.formatting import Card, answer_line, card_html, card_plain, split_messages
 from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 
@@ -32,7 +32,9 @@ def page_reply(hits: list[Hit], offset: int, size: int, language: str) -> PageRe
     shown = hits[offset : offset + size]
     cards = [card_html(card_data(hit), language) for hit in shown]
     next_offset = offset + size if offset + size < len(hits) else None
-    return PageReply(split_messages(cards), next_offset)
+    first = shown[0] if shown and offset == 0 else None
+    header = answer_line(first.answer.text, first.passage.outlet, language) if first and first.answer else None
+    return PageReply(split_messages(cards, header), next_offset)
 
 
 def plain_page(hits: list[Hit], offset: int, size: int, language: str) -> str:

@@ -26,8 +26,8 @@ def bot_settings(api: FakeBotApi, **overrides) -> BotSettings:
     return BotSettings(**values)
 
 
-def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset()) -> BotData:
-    return BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(limit),
+def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset(), reader=None) -> BotData:
+    return BotData(answers=AnswerService(LiveIndex(folder, embedder, reader)), limiter=RateLimiter(limit),
                    allowed_ids=allowed, results_per_page=per_page)
 
 

@@ -58,3 +58,13 @@ def cli_env(settings) -> dict[str, str]:
     env["NEWSBOT_MODEL_CACHE"] = str(settings.model_cache)
     env["HF_HUB_OFFLINE"] = "1"
     return env
+
+
+@pytest.fixture(scope="session")
+def reader(settings):
+    """The shipped reader, loaded once."""
+    from retrieval.reader import Reader
+
+    loaded = Reader(settings.model_cache)
+    loaded.warm_up()
+    return loaded

