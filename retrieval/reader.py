@@ -33,38 +33,35 @@ class Reading:
 
 
 def reader_for(settings) -> Reader | None:
-    """The reader the settings ask for (NEWSBOT_READER=on, the default), or None."""
-    return Reader(settings.model_cache) if settings.reader == "on" else None
+    """The reader the settings ask for (NEWSBOT_READER=on, the default), or None; int8 unless
+    NEWSBOT_ENCODER=float32."""
+    if settings.reader != "on":
+        return None
+    return Reader(settings.model_cache, int8=settings.encoder == "int8")
 
 
 class Reader:
-    """The trained reader on torch float32, loaded on first use."""
+    """The trained reader, int8 on OpenVINO (default) or float32 on torch, loaded on first use."""
 
-    def __init__(self, model_cache: Path, weights: Path | None = None) -> None:
+    def __init__(self, model_cache: Path, weights: Path | None = None, *, int8: bool = True) -> None:
         self._cache = model_cache
         self._weights = weights
-        self._net = None
+        self._int8 = int8
+        self._run = None
         self._tokenizer = None
         self._lock = threading.Lock()
-        self.meta: dict = {}
 
     def warm_up(self) -> None:
+        """Build what is missing (once) and load the model; idempotent."""
         with self._lock:
-            if self._net is None:
-                import torch
-                from tokenizers import Tokenizer
-
+            if self._run is None:
                 from retrieval.model_build import ensure_default_model
-                from retrieval.reader_model import WEIGHTS, network_from_weights
+                from retrieval.reader_model import WEIGHTS
 
                 folder = ensure_default_model(self._cache).path
-                try:
-                    self._tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
-                except Exception as exc:  # tokenizers raises plain Exception on a bad file
-                    raise ModelBuildError(f"cannot load the reader's tokenizer from {folder}: {exc}; "
-                                          "delete that folder and newsbot builds it again") from exc
-                self._net, self.meta = network_from_weights(folder, self._weights or WEIGHTS)
-                self._torch = torch
+                weights = self._weights or WEIGHTS
+                self._tokenizer = _tokenizer(folder)
+                self._run = _openvino_runner(folder, weights) if self._int8 else _torch_runner(folder, weights)
 
     def read(self, question: str, passages: list[str]) -> list[Reading]:
         """One reading per passage, in the order given."""
@@ -76,14 +73,53 @@ class Reader:
             q = tokens(self._tokenizer, question)
             per_passage = [windows(q, tokens(self._tokenizer, text), sp) for text in passages]
             flat = [(i, w) for i, wins in enumerate(per_passage) for w in wins]
-            start, end, logit = self._run([w for _, w in flat], sp.pad)
+            ids, mask = batch_arrays([w.ids for _, w in flat], sp.pad)
+            start, end, logit = self._run(ids, mask)
         return best_readings(passages, flat, start, end, logit)
 
-    def _run(self, wins: list[Window], pad: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        ids, mask = batch_arrays([w.ids for w in wins], pad)
-        with self._torch.inference_mode():
-            s, e, a = self._net(self._torch.from_numpy(ids), self._torch.from_numpy(mask))
-        return s.numpy(), e.numpy(), a.numpy()
+
+def _tokenizer(folder: Path):
+    from tokenizers import Tokenizer
+
+    try:
+        return Tokenizer.from_file(str(folder / "tokenizer.json"))
+    except Exception as exc:  # tokenizers raises plain Exception on a bad file
+        raise ModelBuildError(f"cannot load the reader's tokenizer from {folder}: {exc}; "
+                              "delete that folder and newsbot builds it again") from exc
+
+
+def _torch_runner(folder: Path, weights: Path):
+    import torch
+
+    from retrieval.reader_model import network_from_weights
+
+    net, _ = network_from_weights(folder, weights)
+
+    def run(ids: np.ndarray, mask: np.ndarray):
+        with torch.inference_mode():
+            return tuple(t.numpy() for t in net(torch.from_numpy(ids), torch.from_numpy(mask)))
+
+    return run
+
+
+def _openvino_runner(folder: Path, weights: Path):
+    import openvino as ov
+
+    from retrieval.reader_build import GRAPH, ensure_int8_reader
+
+    built = ensure_int8_reader(folder, weights)
+    try:
+        compiled = ov.Core().compile_model(str(built / GRAPH), "CPU")
+    except Exception as exc:  # OpenVINO raises RuntimeError and others on a damaged file
+        raise ModelBuildError(f"cannot load the int8 reader in {built} ({exc.__class__.__name__}: "
+                              f"{str(exc).strip()[:200]}); delete that folder and newsbot builds it again, "
+                              "or set NEWSBOT_ENCODER=float32") from exc
+
+    def run(ids: np.ndarray, mask: np.ndarray):
+        out = compiled({"input_ids": ids, "attention_mask": mask})
+        return tuple(np.asarray(out[i]) for i in range(3))
+
+    return run
 
 
 def best_readings(passages: list[str], flat: list[tuple[int, Window]], start: np.ndarray, end: np.ndarray,

