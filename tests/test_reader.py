@@ -111,3 +111,54 @@ def test_bot_puts_the_answer_line_above_the_cards_and_bolds_it(embedder, reader,
     finally:
         harness.stop()
         api.stop()
+
+
+def test_int8_reader_build_is_atomic_cached_and_deterministic(built_model, reader, tmp_path):
+    import hashlib
+    import shutil
+
+    from retrieval.model_build import MARKER
+    from retrieval.reader_build import ensure_int8_reader
+
+    session = ensure_int8_reader(built_model.path, WEIGHTS)  # built by the reader fixture
+    float_copy = tmp_path / built_model.path.name
+    shutil.copytree(built_model.path, float_copy)
+    fresh = ensure_int8_reader(float_copy, WEIGHTS)
+    assert fresh.parent == tmp_path and (fresh / MARKER).is_file()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building-")]
+
+    def digest(folder):
+        return hashlib.sha256((folder / "reader.bin").read_bytes()).hexdigest()
+
+    assert digest(fresh) == digest(session)
+    stamp = (fresh / "reader.xml").stat().st_mtime_ns
+    assert ensure_int8_reader(float_copy, WEIGHTS) == fresh and (fresh / "reader.xml").stat().st_mtime_ns == stamp
+
+
+def test_int8_and_float32_readers_agree(settings, reader, searcher):
+    from retrieval.reader import Reader
+
+    float32 = Reader(settings.model_cache, int8=False)
+    for question, _ in ANSWERED:
+        passages = [h.passage.text for h in searcher.search(question, 5, fast=True).hits]
+        fast, exact = reader.read(question, passages), float32.read(question, passages)
+        assert max(abs(a.logit - b.logit) for a, b in zip(fast, exact)) < 1.0
+        best = max(range(len(passages)), key=lambda i: exact[i].logit)
+        assert fast[best].text == exact[best].text  # the answer shown is the same span
+
+
+def test_a_damaged_int8_reader_says_how_to_rebuild(built_model, reader, tmp_path):
+    import shutil
+
+    from retrieval.errors import ModelBuildError
+    from retrieval.reader import _openvino_runner
+    from retrieval.reader_build import ensure_int8_reader
+
+    float_copy = tmp_path / built_model.path.name
+    shutil.copytree(built_model.path, float_copy)
+    built = ensure_int8_reader(built_model.path, WEIGHTS)
+    shutil.copytree(built, tmp_path / built.name)
+    graph = tmp_path / built.name / "reader.xml"
+    graph.write_bytes(graph.read_bytes()[:1000])
+    with pytest.raises(ModelBuildError, match="delete that folder and newsbot builds it again"):
+        _openvino_runner(float_copy, WEIGHTS)
