@@ -5,6 +5,8 @@ polling, AIORateLimiter, concurrent updates) over the seed index, and lets N sim
 each ask Q questions one after another, all users at once. Latency is measured from the
 moment an update is queued at the server to the moment the bot's reply reaches it.
 
+With the reader as NEWSBOT_READER sets it (on by default).
+
 Usage: python benchmarks/bench_bot.py [--users 50] [--questions 4]
 """
 
@@ -33,6 +35,7 @@ from bot.limits import RateLimiter  # noqa: E402
 from retrieval.embedding import Embedder  # noqa: E402
 from retrieval.live import LiveIndex  # noqa: E402
 from retrieval.indexing import update_index  # noqa: E402
+from retrieval.reader import ready_reader  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 
 QUESTIONS = ["Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?",
@@ -69,7 +72,7 @@ def main() -> None:
         embedder = Embedder(settings)
         folder = Path(tmp) / "index"
         update_index([ROOT / "seeds"], folder, embedder, sync=True)
-        data = BotData(answers=AnswerService(LiveIndex(folder, embedder)), limiter=RateLimiter(100_000))
+        data = BotData(answers=AnswerService(LiveIndex(folder, embedder, ready_reader(settings))), limiter=RateLimiter(100_000))
         api = FakeBotApi().start()
         harness = BotHarness(bot_settings(api, questions_per_minute=100_000), data).start()
         ready_rss = rss_mb()
@@ -87,7 +90,7 @@ def main() -> None:
         api.stop()
     latencies.sort()
     print(json.dumps({
-        "cores": os.cpu_count(), "users": args.users, "questions": len(latencies),
+        "cores": os.cpu_count(), "reader": settings.reader, "users": args.users, "questions": len(latencies),
         "seconds": round(elapsed, 1), "questions_per_s": round(len(latencies) / elapsed, 1),
         "latency_ms_p50": round(statistics.median(latencies)), "latency_ms_p99": round(latencies[int(0.99 * len(latencies)) - 1]),
         "rss_mb_ready": round(ready_rss), "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),

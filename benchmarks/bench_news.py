@@ -4,7 +4,7 @@ Usage: python benchmarks/bench_news.py [--split dev|test] [--index DIR] [--corpu
 
 Prints, with and without the reader: first passage holds the answer, answer in the first
 three, answer span correct, abstention on the unanswerable ones, and Success@1 counting
-abstentions as misses (all, and English only). ``--features`` writes, per question, the
+abstentions as misses, and p50/p99 time per question and the process's peak memory. ``--features`` writes, per question, the
 fused score, reader logit and "holds an answer" of the candidates the reader reads, for
 fitting the reader mix (on the dev split only). The test split is held out: report it,
 never tune on it.
@@ -15,10 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 from retrieval.embedding import Embedder
 from retrieval.index import load_index
@@ -101,7 +104,9 @@ def main() -> int:
             t = time.perf_counter()
             rows.append((q, searcher.search(q["question"], 3)))
             times.append((time.perf_counter() - t) * 1000)
-        report[name] = score(rows) | {"p50_ms": round(statistics.median(times), 1)}
+        report[name] = score(rows) | {"p50_ms": round(statistics.median(times), 1),
+                                      "p99_ms": round(float(np.percentile(times, 99)), 1)}
+    report["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     print(json.dumps(report, indent=2))
     if args.features:
         write_features(args.features, questions, plain, reading)

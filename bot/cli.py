@@ -18,7 +18,7 @@ from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus
 from retrieval.index import load_index
 from retrieval.live import LiveIndex
 from retrieval.indexing import build_if_missing, remove_articles, update_index
-from retrieval.reader import reader_for
+from retrieval.reader import ready_reader, reader_for
 from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
 from retrieval.stats import index_stats
@@ -181,7 +181,7 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
-    service = AnswerService(LiveIndex(args.index, embedder, reader_for(embedder.settings)))
+    service = AnswerService(LiveIndex(args.index, embedder, ready_reader(embedder.settings)))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -193,7 +193,7 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     configure_logging(bot_settings.token)
     build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(LiveIndex(args.index, embedder, reader_for(embedder.settings))),
+        answers=AnswerService(LiveIndex(args.index, embedder, ready_reader(embedder.settings))),
         limiter=RateLimiter(bot_settings.questions_per_minute),
         allowed_ids=bot_settings.allowed_ids,
         results_per_page=bot_settings.answers.results_per_page,

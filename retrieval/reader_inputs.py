@@ -101,9 +101,10 @@ def token_span(window: Window, start_char: int, end_char: int) -> tuple[int, int
     return window.first + first, window.first + last
 
 
-def batch_arrays(rows: list[list[int]], pad: int) -> tuple[np.ndarray, np.ndarray]:
-    """Right-padded ``input_ids`` and ``attention_mask`` (int64) for token id rows."""
-    width = max(len(r) for r in rows)
+def batch_arrays(rows: list[list[int]], pad: int, width: int | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Right-padded ``input_ids`` and ``attention_mask`` (int64) for token id rows, as wide as the
+    longest row or ``width``."""
+    width = max([len(r) for r in rows] + [width or 0])
     ids = np.full((len(rows), width), pad, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for i, row in enumerate(rows):

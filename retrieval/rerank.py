@@ -15,9 +15,9 @@ import numpy as np
 from retrieval.reader import Reading
 from retrieval.reader_spans import sigmoid
 
-READ_TOP = 10
-READER_WEIGHT = 0.5
-ANSWER_THRESHOLD = 0.0
+READ_TOP = 3
+READER_WEIGHT = 1.0
+ANSWER_THRESHOLD = -0.9
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,8 @@ def float32_embedder(settings) -> Embedder:
 
 
 @pytest.fixture(scope="session")
-def cli_env(settings) -> dict[str, str]:
-    """Environment for running the real ``newsbot`` command against the session's model."""
+def cli_env(settings, reader) -> dict[str, str]:
+    """Environment for running the real ``newsbot`` command against the session's model and reader."""
     import os
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}

@@ -148,7 +148,8 @@ def test_index_dir_from_environment(indexed, cli_env, tmp_path):
 def test_ask_filters_highlights_and_grouping(indexed, cli_env):
     questions = ("Putin mengembangkan mekanisme perdagangan alternatif yang tidak dikendalikan oleh Barat\n"
                  "How do I bake sourdough bread?\n")
-    result = newsbot("ask", "--json", "-k", "3", "--index", str(indexed), stdin=questions, env=cli_env)
+    # --fast: retrieval's own highlight and grouping (the reader's are tested in test_reader.py)
+    result = newsbot("ask", "--json", "--fast", "-k", "3", "--index", str(indexed), stdin=questions, env=cli_env)
     assert result.returncode == 0, result.stderr
     quote, bread = [json.loads(line) for line in result.stdout.splitlines()]
     assert quote["answered"] is True and bread["answered"] is False
