@@ -157,3 +157,21 @@ def test_char_span_maps_tokens_back_to_characters():
     span = best_span(np.eye(len(w.ids))[w.first + 3] * 5, np.eye(len(w.ids))[w.first + 4] * 5, w.first, w.last)
     s, e = char_span(w, span)
     assert text[s:e] == "19 Juni"
+
+
+def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_says_how_to_rebuild(tmp_path):
+    from safetensors.numpy import save_file
+
+    from retrieval.errors import ModelBuildError
+    from retrieval.reader_model import WORD_EMBEDDINGS, mapped_word_embeddings
+
+    table = np.arange(24, dtype=np.float32).reshape(6, 4)
+    save_file({"other": np.ones(3, dtype=np.float32), WORD_EMBEDDINGS: table}, str(tmp_path / "model.safetensors"))
+    mapped = mapped_word_embeddings(tmp_path)
+    assert isinstance(mapped, np.memmap) and np.array_equal(mapped[[5, 0, 5]], table[[5, 0, 5]])
+    (tmp_path / "model.safetensors").write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json")
+    with pytest.raises(ModelBuildError, match="newsbot builds it again"):
+        mapped_word_embeddings(tmp_path)
+    save_file({WORD_EMBEDDINGS: table.astype(np.float16)}, str(tmp_path / "model.safetensors"))
+    with pytest.raises(ModelBuildError, match="not F32"):
+        mapped_word_embeddings(tmp_path)
