@@ -72,7 +72,8 @@ def main() -> None:
         embedder = Embedder(settings)
         folder = Path(tmp) / "index"
         update_index([ROOT / "seeds"], folder, embedder, sync=True)
-        data = BotData(answers=AnswerService(LiveIndex(folder, embedder, ready_reader(settings))), limiter=RateLimiter(100_000))
+        answers = AnswerService(LiveIndex(folder, embedder, ready_reader(settings)))
+        data = BotData(answers=answers, limiter=RateLimiter(100_000))
         api = FakeBotApi().start()
         harness = BotHarness(bot_settings(api, questions_per_minute=100_000), data).start()
         ready_rss = rss_mb()

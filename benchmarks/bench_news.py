@@ -3,11 +3,11 @@
 Usage: python benchmarks/bench_news.py [--split dev|test] [--index DIR] [--corpus PATH] [--features OUT]
 
 Prints, with and without the reader: first passage holds the answer, answer in the first
-three, answer span correct, abstention on the unanswerable ones, and Success@1 counting
-abstentions as misses, and p50/p99 time per question and the process's peak memory. ``--features`` writes, per question, the
-fused score, reader logit and "holds an answer" of the candidates the reader reads, for
-fitting the reader mix (on the dev split only). The test split is held out: report it,
-never tune on it.
+three, answer span correct, abstention on the unanswerable ones, Success@1 counting
+abstentions as misses, p50/p99 time per question and the process's peak memory.
+``--features`` writes, per question, the fused score, reader logit and "holds an answer" of
+the candidates the reader reads, for fitting the reader mix (on the dev split only). The
+test split is held out: report it, never tune on it.
 """
 
 from __future__ import annotations

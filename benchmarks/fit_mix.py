@@ -66,8 +66,9 @@ def utility(out: list) -> float:
 def fit(sets: dict[str, list[dict]]) -> tuple[int, float, float]:
     """(N, weight) whose smallest Success@1 gain over retrieval alone, across the sets given, is
     largest (a mix must help every kind of question, not the average); among mixes within
-    TIE of the best, the one reading fewest candidates (fastest), then the largest mean gain. Then the highest threshold whose
-    abstentions cost at most LOSS_BUDGET of Success@1 on average (each set weighing the same)."""
+    TIE of the best, the one reading fewest candidates (fastest), then the largest mean gain.
+    Then the highest threshold whose abstentions cost at most LOSS_BUDGET of Success@1 on
+    average (each set weighing the same)."""
     def success(rows: list[dict], n: int, w: float) -> float:
         return float(np.mean([_first(r, n, w)[0] for r in rows if r["answerable"]]))
 
