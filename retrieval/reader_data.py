@@ -23,10 +23,10 @@ from retrieval.reader_inputs import Specials, Tokens, Window, passage_room, toke
 
 # Questions taken from each set, and hard negatives made for each (None = all there are).
 DEFAULT_MIX = {
-    "idk_mrc": (None, 1000),
-    "squad2_id": (3500, 0),
-    "english_qa": (3000, 1000),
-    "facqa": (None, 700),
+    "idk_mrc": (6500, 900),
+    "squad2_id": (2000, 0),
+    "english_qa": (2500, 600),
+    "facqa": (None, 600),
 }
 
 
