@@ -121,7 +121,8 @@ def write_features(path: Path, questions: list[dict], plain: Searcher, reading: 
             top = hits[:reading.mix.read_top]
             readings = reading.reader.read(q["question"], [h.passage.text for h in top])
             out.write(json.dumps({"id": q["id"], "answerable": q["answerable"], "set": "news",
-                                  "fused": [h.score for h in top], "logit": [r.logit for r in readings],
+                                  "fused": [h.score for h in top], "dense": [h.dense for h in top],
+                                  "logit": [r.logit for r in readings],
                                   "label": [holds(h.passage.text, q["answers"]) if q["answerable"] else False
                                             for h in top]}) + "\n")
 

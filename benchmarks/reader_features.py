@@ -51,7 +51,8 @@ def main() -> int:
             top = hits[:args.read_top]
             readings = reader.read(q.question, [h.passage.text for h in top])
             out.write(json.dumps({"id": q.id, "set": args.set, "answerable": bool(q.positives),
-                                  "fused": [h.score for h in top], "logit": [r.logit for r in readings],
+                                  "fused": [h.score for h in top], "dense": [h.dense for h in top],
+                                  "logit": [r.logit for r in readings],
                                   "label": [h.passage.id in q.positives for h in top],
                                   "positive_found": any(h.passage.id in q.positives for h in hits)}) + "\n")
     return 0

@@ -2,8 +2,11 @@
 
 Pure functions: the best ``READ_TOP`` candidates of the fused ranking are read; each gets
 fused score + ``weight`` x reader logit, and they are sorted by it ahead of the unread rest.
-The first passage answers when its reader logit clears ``threshold``; its best span is the
-answer. The weight, threshold and N are measured in docs/benchmarks.md.
+The first passage answers when its reader logit, plus ``closeness`` x how far its dense
+cosine to the question lies above ``CLOSENESS_CENTRE``, clears ``threshold``: a passage the
+reader likes but that is far in meaning from the question (an off-topic question) is no
+answer. Its best span is the answer. N, the weights and the threshold are fitted by
+benchmarks/fit_mix.py (docs/reader.md).
 """
 
 from __future__ import annotations
@@ -16,8 +19,10 @@ from retrieval.reader import Reading
 from retrieval.reader_spans import sigmoid
 
 READ_TOP = 3
-READER_WEIGHT = 1.0
-ANSWER_THRESHOLD = -0.9
+READER_WEIGHT = 1.5
+ANSWER_THRESHOLD = -0.1
+CLOSENESS_WEIGHT = 10.0
+CLOSENESS_CENTRE = 0.8  # a typical question-passage cosine of the embedder; only shifts the threshold
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class ReaderMix:
     read_top: int = READ_TOP
     weight: float = READER_WEIGHT
     threshold: float = ANSWER_THRESHOLD
+    closeness: float = CLOSENESS_WEIGHT
 
 
 def combine(hits: list, rows: np.ndarray, readings: list[Reading], mix: ReaderMix) -> tuple[list, np.ndarray]:
@@ -59,6 +65,14 @@ def answer_of(reading: Reading) -> Answer | None:
     return Answer(reading.text, reading.start, reading.end, round(float(sigmoid(reading.logit)), 4))
 
 
+def answer_score(logit: float, dense: float, closeness: float) -> float:
+    """What the "no answer" decision thresholds: the reader's logit, raised or lowered by how
+    close in meaning (dense cosine) the passage is to the question."""
+    return logit + closeness * (dense - CLOSENESS_CENTRE)
+
+
 def is_answered_by_reader(hits: list, mix: ReaderMix) -> bool:
-    """Whether the first passage answers: the reader read it and its logit clears the threshold."""
-    return bool(hits) and hits[0].reading is not None and hits[0].reading >= mix.threshold
+    """Whether the first passage answers: the reader read it and its answer score clears the threshold."""
+    if not hits or hits[0].reading is None:
+        return False
+    return answer_score(hits[0].reading, hits[0].dense, mix.closeness) >= mix.threshold

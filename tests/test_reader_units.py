@@ -10,7 +10,7 @@ import pytest
 from retrieval.reader import Reading, best_readings
 from retrieval.reader_inputs import Specials, Tokens, Window, passage_room, token_span, windows
 from retrieval.reader_spans import best_span, char_span, clean_answer
-from retrieval.rerank import ReaderMix, answer_of, combine, is_answered_by_reader
+from retrieval.rerank import CLOSENESS_CENTRE, ReaderMix, answer_of, answer_score, combine, is_answered_by_reader
 from retrieval.results import answer_sentence
 
 SP = Specials(bos=0, eos=2, pad=1)
@@ -106,6 +106,7 @@ class FakeHit:
     score: float
     reading: float | None = None
     answer: object = None
+    dense: float = 0.8
 
 
 def reading(logit: float, text: str = "x") -> Reading:
@@ -135,6 +136,22 @@ def test_the_decision_follows_the_first_hits_reading():
     assert not is_answered_by_reader([FakeHit(1, 0.0, reading=0.5)], mix)
     assert not is_answered_by_reader([FakeHit(1, 0.0, reading=None)], mix)  # not read: fast path
     assert not is_answered_by_reader([], mix)
+
+
+def test_a_passage_far_in_meaning_is_no_answer_when_closeness_counts():
+    mix = ReaderMix(threshold=0.0, closeness=20.0)
+    # 1.0 + 20 x (0.70 - 0.8) = -1.0: the reader likes it, but it is far from the question
+    assert not is_answered_by_reader([FakeHit(1, 0.0, reading=1.0, dense=0.70)], mix)
+    assert is_answered_by_reader([FakeHit(1, 0.0, reading=1.0, dense=0.85)], mix)
+    # a low logit is not rescued by a small closeness weight
+    assert not is_answered_by_reader([FakeHit(1, 0.0, reading=-1.0, dense=0.85)], ReaderMix(threshold=0.0, closeness=5.0))
+    # no closeness weight: the logit alone decides, whatever the cosine
+    assert is_answered_by_reader([FakeHit(1, 0.0, reading=0.5, dense=0.1)], ReaderMix(threshold=0.0, closeness=0.0))
+
+
+def test_answer_score_centres_the_cosine():
+    assert answer_score(-0.5, CLOSENESS_CENTRE, 40.0) == pytest.approx(-0.5)
+    assert answer_score(-0.5, CLOSENESS_CENTRE + 0.05, 40.0) == pytest.approx(1.5)
 
 
 def test_an_empty_span_is_no_answer_and_scores_are_probabilities():
