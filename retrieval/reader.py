@@ -120,7 +120,7 @@ def _openvino_runner(folder: Path, weights: Path):
     import openvino as ov
 
     from retrieval.reader_build import GRAPH, ensure_int8_reader
-    from retrieval.reader_model import mapped_word_embeddings
+    from retrieval.word_table import mapped_word_embeddings
 
     built = ensure_int8_reader(folder, weights)
     table = mapped_word_embeddings(folder)

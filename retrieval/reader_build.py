@@ -81,7 +81,8 @@ def write_int8_reader(float_folder: Path, weights: Path, out: Path) -> None:
                               "or set NEWSBOT_ENCODER=float32") from exc
     from tokenizers import Tokenizer
 
-    from retrieval.reader_model import mapped_word_embeddings, network_from_weights
+    from retrieval.reader_model import network_from_weights
+    from retrieval.word_table import mapped_word_embeddings
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
     samples = calibration_windows(tokenizer, mapped_word_embeddings(float_folder))

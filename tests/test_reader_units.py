@@ -180,7 +180,7 @@ def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_say
     from safetensors.numpy import save_file
 
     from retrieval.errors import ModelBuildError
-    from retrieval.reader_model import WORD_EMBEDDINGS, mapped_word_embeddings
+    from retrieval.word_table import WORD_EMBEDDINGS, mapped_word_embeddings
 
     table = np.arange(24, dtype=np.float32).reshape(6, 4)
     save_file({"other": np.ones(3, dtype=np.float32), WORD_EMBEDDINGS: table}, str(tmp_path / "model.safetensors"))
