@@ -3,10 +3,10 @@
 The float32 sentence-transformers folder (see ``model_build``) is traced from PyTorch into
 OpenVINO with mean pooling and normalisation inside the graph, so the graph's one output is
 the sentence vector. The graph starts after the word-embedding lookup: its input is the rows
-of the memory-mapped table (``word_table``), which OpenVINO would otherwise hold whole. NNCF's post-training quantisation then runs the packaged calibration
-texts (news passages, and headlines asked as questions) through it to learn activation
-ranges, and stores the matrix products as int8, which CPUs with VNNI instructions run
-several times faster.
+of the memory-mapped table (``word_table``), which OpenVINO would otherwise hold whole.
+NNCF's post-training quantisation then runs the packaged calibration texts (news passages,
+and headlines asked as questions) through it to learn activation ranges, and stores the
+matrix products as int8, which CPUs with VNNI instructions run several times faster.
 
 The result is a folder of ``model.xml``/``model.bin`` plus the tokenizer, written atomically
 like the float32 build (marker last, then a rename).

@@ -144,7 +144,8 @@ def test_a_passage_far_in_meaning_is_no_answer_when_closeness_counts():
     assert not is_answered_by_reader([FakeHit(1, 0.0, reading=1.0, dense=0.70)], mix)
     assert is_answered_by_reader([FakeHit(1, 0.0, reading=1.0, dense=0.85)], mix)
     # a low logit is not rescued by a small closeness weight
-    assert not is_answered_by_reader([FakeHit(1, 0.0, reading=-1.0, dense=0.85)], ReaderMix(threshold=0.0, closeness=5.0))
+    small = ReaderMix(threshold=0.0, closeness=5.0)
+    assert not is_answered_by_reader([FakeHit(1, 0.0, reading=-1.0, dense=0.85)], small)
     # no closeness weight: the logit alone decides, whatever the cosine
     assert is_answered_by_reader([FakeHit(1, 0.0, reading=0.5, dense=0.1)], ReaderMix(threshold=0.0, closeness=0.0))
 
