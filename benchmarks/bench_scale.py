@@ -10,8 +10,8 @@ For the sizes in ``--search-sizes`` it then builds a whole in-memory index as ``
 would choose it (vectors, HNSW from 200,000 passages, BM25 over passage texts: the real
 passages' texts with a tenth of their words dropped at random in each copy) and times what
 ``ask`` does for a question, from embedding it to the arranged top 3: p50 and p99 of the
-whole search, of its lexical stage, and of searches filtered to the most and the least
-common outlet.
+whole search, of the whole search with the reader (as ``NEWSBOT_READER`` says), of its
+lexical stage, and of searches filtered to the most and the least common outlet.
 
     python benchmarks/bench_scale.py [--sizes 10000,100000,1000000] [--search-sizes 100000,1000000]
 """
@@ -38,6 +38,7 @@ from retrieval.fusion import CANDIDATES, top_rows  # noqa: E402
 from retrieval.index import (FORMAT_VERSION, HNSW_EF_SEARCH, Manifest, PassageIndex, build_faiss,  # noqa: E402
                              choose_vector_index, exact_search, stored_vectors)
 from retrieval.lexical import LexicalIndex  # noqa: E402
+from retrieval.reader import reader_for  # noqa: E402
 from retrieval.search import Filters, Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 
@@ -94,13 +95,18 @@ def whole_searches(embedder: Embedder, base: list[Passage], vectors: np.ndarray,
     kind = choose_vector_index("auto", size)
     faiss_index, vector_s = build(vectors, kind)
     manifest = Manifest(FORMAT_VERSION, embedder.model_name, vectors.shape[1], {}, {}, {}, 0, size, {}, "", {}, kind)
-    searcher = Searcher(embedder, PassageIndex(manifest, passages, faiss_index, lexical))
+    index = PassageIndex(manifest, passages, faiss_index, lexical)
+    searcher = Searcher(embedder, index)
+    reading = Searcher(embedder, index, reader=reader_for(RetrievalSettings.from_env()))
     outlets = [p.outlet for p in base]
     common, rare = max(set(outlets), key=outlets.count), min(set(outlets), key=outlets.count)
     searcher.search(titles[0])  # warm
-    timings: dict[str, list[float]] = {"ask": [], "lexical": [], "common": [], "rare": []}
+    if reading.reader is not None:
+        reading.search(titles[0], 3)
+    timings: dict[str, list[float]] = {"ask": [], "reader": [], "lexical": [], "common": [], "rare": []}
     for title in titles:
         for name, run in (("ask", lambda: searcher.search(title, 3)),
+                          ("reader", lambda: reading.search(title, 3)),
                           ("lexical", lambda: top_rows(lexical.scores(title), CANDIDATES)),
                           ("common", lambda: searcher.search(title, 3, Filters(outlets=frozenset({common})))),
                           ("rare", lambda: searcher.search(title, 3, Filters(outlets=frozenset({rare}))))):
@@ -109,6 +115,7 @@ def whole_searches(embedder: Embedder, base: list[Passage], vectors: np.ndarray,
             timings[name].append((time.perf_counter() - tick) * 1000)
     return {"passages": size, "vector_index": kind, "bm25_build_s": round(lexical_s, 1),
             "vector_build_s": round(vector_s, 1), "ask_ms_p50_p99": percentiles(timings["ask"]),
+            "ask_with_reader_ms_p50_p99": percentiles(timings["reader"]),
             "lexical_ms_p50_p99": percentiles(timings["lexical"]),
             f"ask_filtered_ms_p50_p99 ({common}, {outlets.count(common) / len(outlets):.0%})":
                 percentiles(timings["common"]),

@@ -36,12 +36,23 @@ class Reading:
     margin: float
 
 
+FORMS = ("int8", "openvino-f32", "torch")
+
+
 def reader_for(settings) -> Reader | None:
-    """The reader the settings ask for (NEWSBOT_READER=on, the default), or None; int8 unless
+    """The reader the settings ask for (NEWSBOT_READER=on, the default), or None: on OpenVINO,
+    int8 where the CPU multiplies int8 fast and float32 elsewhere; float32 on torch with
     NEWSBOT_ENCODER=float32."""
     if settings.reader != "on":
         return None
-    return Reader(settings.model_cache, int8=settings.encoder == "int8")
+    return Reader(settings.model_cache, form=fast_form() if settings.encoder == "int8" else "torch")
+
+
+def fast_form() -> str:
+    """The OpenVINO form that reads fastest on this CPU."""
+    from retrieval.cpu_features import fast_int8
+
+    return "int8" if fast_int8() else "openvino-f32"
 
 
 def ready_reader(settings) -> Reader | None:
@@ -53,12 +64,15 @@ def ready_reader(settings) -> Reader | None:
 
 
 class Reader:
-    """The trained reader, int8 on OpenVINO (default) or float32 on torch, loaded on first use."""
+    """The trained reader in one of ``FORMS`` (int8 or float32 on OpenVINO, float32 on torch),
+    loaded on first use."""
 
-    def __init__(self, model_cache: Path, weights: Path | None = None, *, int8: bool = True) -> None:
+    def __init__(self, model_cache: Path, weights: Path | None = None, *, form: str = "int8") -> None:
+        if form not in FORMS:
+            raise ValueError(f"unknown reader form {form!r}; one of {', '.join(FORMS)}")
         self._cache = model_cache
         self._weights = weights
-        self._int8 = int8
+        self.form = form
         self._run = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -73,7 +87,8 @@ class Reader:
                 folder = ensure_default_model(self._cache).path
                 weights = self._weights or WEIGHTS
                 self._tokenizer = _tokenizer(folder)
-                self._run = _openvino_runner(folder, weights) if self._int8 else _torch_runner(folder, weights)
+                self._run = (_torch_runner(folder, weights) if self.form == "torch"
+                             else _openvino_runner(folder, weights, quantised=self.form == "int8"))
 
     def read(self, question: str, passages: list[str]) -> list[Reading]:
         """One reading per passage, in the order given."""
@@ -116,18 +131,18 @@ def _torch_runner(folder: Path, weights: Path):
     return run
 
 
-def _openvino_runner(folder: Path, weights: Path):
+def _openvino_runner(folder: Path, weights: Path, *, quantised: bool = True):
     import openvino as ov
 
-    from retrieval.reader_build import GRAPH, ensure_int8_reader
+    from retrieval.reader_build import GRAPH, ensure_reader_graph
     from retrieval.word_table import mapped_word_embeddings
 
-    built = ensure_int8_reader(folder, weights)
+    built = ensure_reader_graph(folder, weights, quantise=quantised)
     table = mapped_word_embeddings(folder)
     try:
         compiled = ov.Core().compile_model(str(built / GRAPH), "CPU", COMPILE_CONFIG)
     except Exception as exc:  # OpenVINO raises RuntimeError and others on a damaged file
-        raise ModelBuildError(f"cannot load the int8 reader in {built} ({exc.__class__.__name__}: "
+        raise ModelBuildError(f"cannot load the reader's graph in {built} ({exc.__class__.__name__}: "
                               f"{str(exc).strip()[:200]}); delete that folder and newsbot builds it again, "
                               "or set NEWSBOT_ENCODER=float32") from exc
 

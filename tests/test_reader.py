@@ -141,7 +141,7 @@ def test_int8_and_float32_readers_agree(settings, reader, seed_index, embedder):
     from retrieval.reader import Reader
 
     index = load_index(seed_index, model=embedder.model_name)
-    float32 = Searcher(embedder, index, reader=Reader(settings.model_cache, int8=False))
+    float32 = Searcher(embedder, index, reader=Reader(settings.model_cache, form="torch"))
     int8 = Searcher(embedder, index, reader=reader)
     errors = []
     for question, expected in ANSWERED:
@@ -151,6 +151,22 @@ def test_int8_and_float32_readers_agree(settings, reader, seed_index, embedder):
         for result in (int8.search(question, 3), float32.search(question, 3)):
             assert result.answered and expected in result.hits[0].answer.text
     assert sum(errors) / len(errors) < 0.4 and max(errors) < 1.5
+
+
+def test_float32_openvino_reader_matches_torch(settings, reader, seed_index, embedder):
+    """The form chosen on CPUs without int8 dot products: the same network, so the same logits
+    and answers as torch, up to float rounding."""
+    from retrieval.reader import Reader
+
+    index = load_index(seed_index, model=embedder.model_name)
+    graph = Searcher(embedder, index, reader=Reader(settings.model_cache, form="openvino-f32"))
+    exact = Reader(settings.model_cache, form="torch")
+    for question, expected in ANSWERED[:3]:
+        passages = [h.passage.text for h in graph.search(question, 5, fast=True).hits]
+        for a, b in zip(graph.reader.read(question, passages), exact.read(question, passages)):
+            assert abs(a.logit - b.logit) < 0.02 and (a.start, a.end) == (b.start, b.end)
+        result = graph.search(question, 3)
+        assert result.answered and expected in result.hits[0].answer.text
 
 
 def test_a_damaged_int8_reader_says_how_to_rebuild(built_model, reader, tmp_path):

@@ -193,3 +193,26 @@ def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_say
     save_file({WORD_EMBEDDINGS: table.astype(np.float16)}, str(tmp_path / "model.safetensors"))
     with pytest.raises(ModelBuildError, match="not F32"):
         mapped_word_embeddings(tmp_path)
+
+
+def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path):
+    from retrieval.cpu_features import cpu_flags, fast_int8
+
+    def cpuinfo(flags: str):
+        path = tmp_path / "cpuinfo"
+        path.write_text(f"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
+        return path
+
+    assert cpu_flags("processor : 0\nflags : fpu avx2 fma\n") == {"fpu", "avx2", "fma"}
+    assert not fast_int8(cpuinfo("fpu sse4_2 avx avx2 fma avx512f"))
+    assert fast_int8(cpuinfo("fpu avx2 avx512f avx512_vnni"))
+    assert fast_int8(cpuinfo("fpu avx2 avx_vnni"))
+    assert fast_int8(cpuinfo("fpu avx2 amx_tile amx_int8"))
+    assert fast_int8(tmp_path / "missing")  # cannot be told: the documented default, int8
+
+
+def test_an_unknown_reader_form_is_refused_with_the_choices(tmp_path):
+    from retrieval.reader import Reader
+
+    with pytest.raises(ValueError, match="int8, openvino-f32, torch"):
+        Reader(tmp_path, form="int4")
