@@ -32,6 +32,7 @@ from fake_telegram import FakeBotApi, message  # noqa: E402
 from bot.answers import AnswerService  # noqa: E402
 from bot.handlers import BotData  # noqa: E402
 from bot.limits import RateLimiter  # noqa: E402
+from bot.state import MemoryLimiter  # noqa: E402
 from retrieval.embedding import Embedder  # noqa: E402
 from retrieval.live import LiveIndex  # noqa: E402
 from retrieval.indexing import update_index  # noqa: E402
@@ -73,7 +74,7 @@ def main() -> None:
         folder = Path(tmp) / "index"
         update_index([ROOT / "seeds"], folder, embedder, sync=True)
         answers = AnswerService(LiveIndex(folder, embedder, ready_reader(settings)))
-        data = BotData(answers=answers, limiter=RateLimiter(100_000))
+        data = BotData(answers=answers, limiter=MemoryLimiter(RateLimiter(100_000)))
         api = FakeBotApi().start()
         harness = BotHarness(bot_settings(api, questions_per_minute=100_000), data).start()
         ready_rss = rss_mb()

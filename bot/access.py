@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -43,7 +42,7 @@ async def admitted(update: Update, context: Context) -> bool:
     limiter = context.bot_data.limiter
     if limiter is None:
         return True
-    verdict = limiter.check(sender_key(update), time.monotonic())
+    verdict = await limiter.check(sender_key(update))
     if verdict.allowed:
         return True
     notice = t("rate_limited", language_of(update), seconds=max(1, round(verdict.wait))) if verdict.notify else None
@@ -64,7 +63,7 @@ async def gate(update: Update, context: Context) -> None:
         return
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     limiter = context.bot_data.limiter
-    within = limiter is None or limiter.check(sender_key(update), time.monotonic()).allowed
+    within = limiter is None or (await limiter.check(sender_key(update))).allowed
     if within and (private or update.inline_query or update.callback_query):
         await notify(update, t("not_allowed", language_of(update)))
     elif update.callback_query:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import fields
 
 from telegram import BotCommand, BotCommandScopeDefault, Update
@@ -19,11 +20,15 @@ from bot.settings import BotSettings
 log = logging.getLogger(__name__)
 
 
-def build_application(settings: BotSettings, data: BotData) -> Application:
-    """The python-telegram-bot application with every handler registered."""
+def build_application(settings: BotSettings, data: BotData,
+                      on_shutdown: Callable[[], Awaitable[None]] | None = None) -> Application:
+    """The python-telegram-bot application with every handler registered; ``on_shutdown`` runs last."""
     polling = PollingRequest()
+    builder = Application.builder()
+    if on_shutdown is not None:
+        builder = builder.post_shutdown(lambda _application: on_shutdown())
     application = (
-        Application.builder()
+        builder
         .token(settings.token)
         .base_url(settings.api_url)
         .get_updates_request(polling)

@@ -28,8 +28,8 @@ from bot.app import build_application
 from bot.chat import chat, keep_undecodable
 from bot.cli_output import printable, print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
-from bot.limits import RateLimiter
 from bot.logs import configure_logging
+from bot.state import open_state
 from bot.running import run
 from bot.settings import AnswerSettings, BotSettings
 
@@ -190,15 +190,17 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
 
     Failures to reach Telegram, or a token it rejects, end the command with a one-line error."""
     bot_settings = BotSettings.from_env()
-    configure_logging(bot_settings.token)
+    configure_logging(bot_settings.secrets())
+    state = open_state(bot_settings)
     build_if_missing(args.index, embedder, DEFAULT_SOURCES)
     data = BotData(
         answers=AnswerService(LiveIndex(args.index, embedder, ready_reader(embedder.settings))),
-        limiter=RateLimiter(bot_settings.questions_per_minute),
+        limiter=state.limiter,
+        pages=state.pages,
         allowed_ids=bot_settings.allowed_ids,
         results_per_page=bot_settings.answers.results_per_page,
     )
-    run(build_application(bot_settings, data), bot_settings)
+    run(build_application(bot_settings, data, on_shutdown=state.close), bot_settings)
     return 0
 
 

@@ -21,9 +21,10 @@ from bot.answers import AnswerService, UnusableQuestion, card_data, split_filter
 from bot.formatting import card_html, inline_description, inline_title
 from bot.i18n import EXAMPLES
 from bot.i18n import text as t
-from bot.limits import Page, PageStore, RateLimiter
+from bot.limits import Page
 from bot.replies import advice_reply, more_callback, page_reply, parse_more, sources_reply
 from bot.running import TOKEN_REJECTED, stop_for
+from bot.state import Limiter, MemoryPages, Pages
 
 log = logging.getLogger(__name__)
 INLINE_RESULTS = 10
@@ -34,8 +35,8 @@ class BotData:
     """Shared objects for every handler (python-telegram-bot's typed ``bot_data``)."""
 
     answers: AnswerService | None = None
-    limiter: RateLimiter | None = None
-    pages: PageStore = field(default_factory=PageStore)
+    limiter: Limiter | None = None
+    pages: Pages = field(default_factory=MemoryPages)
     allowed_ids: frozenset[int] = frozenset()
     results_per_page: int = 3
     stop_reason: str | None = None  # set when the bot must stop (see bot.running.stop_for)
@@ -132,7 +133,7 @@ async def more_button(update: Update, context: Context) -> None:
         return
     query, message = update.callback_query, update.effective_message
     parsed = parse_more(query.data or "")
-    page = context.bot_data.pages.get(parsed[0], time.time()) if parsed else None
+    page = await context.bot_data.pages.get(parsed[0]) if parsed else None
     if page is None or message is None:  # no message: too old to reach, or not in a chat of ours
         await query.answer(t("expired", language_of(update)), show_alert=True)
         return
@@ -222,7 +223,7 @@ async def answer_question(update: Update, context: Context, raw: str | None) -> 
         await message.reply_text(t("no_answer", language))
         return
     page = Page(question, answer.hits, language, time.time())
-    token = context.bot_data.pages.put(page)
+    token = await context.bot_data.pages.put(page)
     await _send_page(message, context, page, token, 0)
 
 

@@ -10,6 +10,7 @@ from retrieval.search import Hit
 
 
 _FORGET_FROM = 10_000  # senders tracked before the idle ones are dropped
+PAGE_SECONDS = 3600.0  # how long an answer's "More" button keeps working
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Page:
 class PageStore:
     """Recent answers by short token; old and surplus entries expire."""
 
-    def __init__(self, ttl: float = 3600.0, capacity: int = 10_000) -> None:
+    def __init__(self, ttl: float = PAGE_SECONDS, capacity: int = 10_000) -> None:
         self.ttl = ttl
         self.capacity = capacity
         self._pages: OrderedDict[str, Page] = OrderedDict()

@@ -48,8 +48,8 @@ class BriefTelegramErrors(logging.Filter):
         return True
 
 
-def configure_logging(token: str) -> None:
-    """Log at INFO for a long-running bot, through formatters that redact ``token`` everywhere."""
+def configure_logging(secrets: tuple[str, ...]) -> None:
+    """Log at INFO for a long-running bot, through formatters that redact ``secrets`` everywhere."""
     root = logging.getLogger()
     if not root.handlers:
         logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
@@ -57,7 +57,6 @@ def configure_logging(token: str) -> None:
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)
     logging.captureWarnings(True)  # warnings reach stderr through the same, redacting, handlers
-    secrets = token_secrets(token)
     for handler in root.handlers:
         if not isinstance(handler.formatter, RedactingFormatter):
             handler.setFormatter(RedactingFormatter(handler.formatter, secrets))

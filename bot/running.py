@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from retrieval.errors import NewsbotError
 
-from bot.logs import redact, token_secrets
+from bot.logs import redact
 from bot.settings import DEFAULT_API_URL, BotSettings
 
 log = logging.getLogger(__name__)
@@ -107,4 +107,4 @@ def _with_url_hint(message: str, settings: BotSettings) -> str:
 
 
 def _safe(message: str, settings: BotSettings) -> str:
-    return redact(message, token_secrets(settings.token))
+    return redact(message, settings.secrets())

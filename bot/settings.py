@@ -12,6 +12,8 @@ from urllib.parse import urlsplit
 from retrieval.errors import ConfigError
 from retrieval.settings import env_int
 
+from bot.logs import token_secrets
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 _TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]{20,}$")
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
@@ -44,6 +46,14 @@ class BotSettings:
     questions_per_minute: int
     answers: AnswerSettings
     reload_seconds: int = 10
+    state_url: str | None = None  # Redis for state shared by several workers; None: in this process
+
+    def secrets(self) -> tuple[str, ...]:
+        """What of these settings must never reach a log: the token, the webhook secret, the state password."""
+        found = [*token_secrets(self.token), self.webhook_secret or ""]
+        if self.state_url:
+            found.append(urlsplit(self.state_url).password or "")
+        return tuple(secret for secret in found if secret)
 
     def __repr__(self) -> str:  # never show the token
         return f"BotSettings(api_url={self.api_url!r}, webhook_url={self.webhook_url!r}, ...)"
@@ -75,6 +85,7 @@ class BotSettings:
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
             reload_seconds=env_int(env, "NEWSBOT_RELOAD_SECONDS", 10, 1, 86_400),
+            state_url=_state_url((env.get("NEWSBOT_STATE_URL") or "").strip()),
         )
 
 
@@ -97,6 +108,36 @@ def _hidden(text: str, token: str) -> str:
     for secret in (token, token.partition(":")[2]):
         text = text.replace(secret, "<token>") if secret else text
     return text
+
+
+def _state_url(value: str) -> str | None:
+    """NEWSBOT_STATE_URL, or ConfigError unless it is a Redis URL (its password never shown)."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("redis", "rediss", "unix") or \
+            (parts.scheme != "unix" and not parts.hostname) or (parts.scheme == "unix" and not parts.path):
+        raise ConfigError(f"NEWSBOT_STATE_URL must be a Redis URL such as redis://localhost:6379/0, "
+                          f"rediss://:password@host:6380/0 or unix:///run/redis.sock, got {shown_url(value)!r}; "
+                          "leave it empty to keep the bot's state in this process")
+    return value
+
+
+def shown_url(url: str) -> str:
+    """``url`` with its password, if any, replaced by ``***``: safe to print."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return "<unreadable URL>"
+    if not password:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return parts._replace(netloc=f"{parts.username or ''}:***@{host}").geturl()
 
 
 def _listen_address(address: str) -> str:

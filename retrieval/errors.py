@@ -5,6 +5,7 @@ NewsbotError
 ├── ModelBuildError      the default embedding model could not be built or loaded
 ├── SourceError          an article file or record could not be read
 ├── IndexFolderError     the index folder is missing, corrupt or from another model/format
+├── StateError           the bot's shared state (Redis) cannot be reached or used
 └── QuestionError        a question is empty or unusable
     ├── UnreadableText   a question (or line) is not valid UTF-8 text
     └── UnknownOutlet    a filter names an outlet the index does not have
@@ -31,6 +32,10 @@ class SourceError(NewsbotError):
 
 class IndexFolderError(NewsbotError):
     """The index folder is missing, damaged, or was built differently."""
+
+
+class StateError(NewsbotError):
+    """The store of the bot's shared state (NEWSBOT_STATE_URL) cannot be reached or refuses us."""
 
 
 class QuestionError(NewsbotError):

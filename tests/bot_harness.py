@@ -10,6 +10,7 @@ from bot.answers import AnswerService
 from bot.app import announce_commands, build_application
 from bot.handlers import BotData
 from bot.limits import RateLimiter
+from bot.state import MemoryLimiter
 from bot.settings import AnswerSettings, BotSettings
 from retrieval.live import LiveIndex
 
@@ -27,7 +28,7 @@ def bot_settings(api: FakeBotApi, **overrides) -> BotSettings:
 
 
 def make_data(embedder, folder, *, per_page=3, limit=5, allowed=frozenset(), reader=None) -> BotData:
-    return BotData(answers=AnswerService(LiveIndex(folder, embedder, reader)), limiter=RateLimiter(limit),
+    return BotData(answers=AnswerService(LiveIndex(folder, embedder, reader)), limiter=MemoryLimiter(RateLimiter(limit)),
                    allowed_ids=allowed, results_per_page=per_page)
 
 

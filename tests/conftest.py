@@ -68,3 +68,24 @@ def reader(settings):
     loaded = Reader(settings.model_cache)
     loaded.warm_up()
     return loaded
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory):
+    """A real Redis server on 127.0.0.1 for the bot's shared state; each test uses its own database."""
+    from redis_server import RedisServer
+
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server):
+    """The server's URL, emptied before each test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    client.flushall()
+    client.close()
+    return redis_server.url

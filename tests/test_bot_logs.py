@@ -92,8 +92,8 @@ def test_configure_logging_wraps_root_handlers_once_and_quiets_the_scheduler():
     saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("apscheduler", "httpx")}
     root.handlers[:] = [handler]
     try:
-        configure_logging(TOKEN)
-        configure_logging(TOKEN)
+        configure_logging(token_secrets(TOKEN))
+        configure_logging(token_secrets(TOKEN))
         logging.getLogger("apscheduler.executors.default").info("Running job reload-index")
         logging.getLogger("bot.app").info("ready with %s", TOKEN)
         assert not isinstance(handler.formatter.inner, RedactingFormatter)

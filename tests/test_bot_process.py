@@ -16,7 +16,7 @@ from retrieval.indexing import update_index
 from bot_harness import TOKEN
 SECRET = TOKEN.split(":")[1]
 from conftest import ROOT, SEEDS
-from fake_telegram import FakeBotApi, message
+from fake_telegram import FakeBotApi, button, message
 
 
 @contextlib.contextmanager
@@ -195,3 +195,65 @@ def test_revoked_token_while_running_stops_the_process_and_the_scheduler_stays_q
     assert TOKEN not in output and SECRET not in output and "Traceback" not in output
     assert output.rstrip().splitlines()[-1].startswith("newsbot: error: Telegram rejected the bot token"), output
     assert "apscheduler" not in output and "Running job" not in output and "executed successfully" not in output
+
+
+def _post_update(port: int, update: dict, secret: str) -> None:
+    """Deliver ``update`` to the webhook worker on ``port``, as Telegram (through a load balancer) would."""
+    import httpx
+
+    for _ in range(300):
+        try:
+            response = httpx.post(f"http://127.0.0.1:{port}/tg/hook", json=update,
+                                  headers={"X-Telegram-Bot-Api-Secret-Token": secret})
+            assert response.status_code == 200, response.text
+            return
+        except httpx.ConnectError:
+            time.sleep(0.2)
+    raise AssertionError(f"no webhook worker listening on port {port}")
+
+
+def test_two_webhook_workers_share_pages_and_limits_through_redis(cli_env, chat_index, redis_url):
+    api, secret = FakeBotApi().start(), "shared-Secret_2"
+    ports = [free_port(), free_port()]
+    base = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+            "NEWSBOT_INDEX_DIR": str(chat_index), "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/tg/hook",
+            "TELEGRAM_WEBHOOK_SECRET": secret, "NEWSBOT_STATE_URL": redis_url, "NEWSBOT_QUESTIONS_PER_MINUTE": "3"}
+    uid = 5050
+    replies = lambda: api.sent("sendMessage", uid)  # noqa: E731
+    with bot_process({**base, "TELEGRAM_WEBHOOK_PORT": str(ports[0])}, stderr=subprocess.DEVNULL) as first, \
+            bot_process({**base, "TELEGRAM_WEBHOOK_PORT": str(ports[1])}, stderr=subprocess.DEVNULL) as second:
+        api.wait_for(lambda calls: sum(m == "setWebhook" for m, _ in calls) == 2, 180)
+        _post_update(ports[0], {"update_id": 1, **message("Apa isi surat Putin untuk Kim Jong Un?", uid=uid)}, secret)
+        api.wait_for(lambda calls: len(replies()) == 1, 120)
+        more = replies()[0]["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        press = button(more, uid=uid, query_id="press-on-second")
+        _post_update(ports[1], {"update_id": 2, **press}, secret)  # the other worker has the page too
+        api.wait_for(lambda calls: len(replies()) == 2, 120)
+        answered = next(p for p in api.sent("answerCallbackQuery") if p["callback_query_id"] == "press-on-second")
+        assert "text" not in answered  # not "expired"
+        assert "<b>" in replies()[1]["text"] and replies()[1]["text"] != replies()[0]["text"]
+        _post_update(ports[0], {"update_id": 3, **message("Siapa Yuri Ushakov?", uid=uid)}, secret)  # 3rd of 3
+        api.wait_for(lambda calls: len(replies()) == 3, 120)
+        _post_update(ports[1], {"update_id": 4, **message("Siapa Yuri Ushakov?", uid=uid)}, secret)  # over, told
+        api.wait_for(lambda calls: len(replies()) == 4, 120)
+        assert "Pelan-pelan" in replies()[3]["text"]
+        _post_update(ports[0], {"update_id": 5, **message("Siapa Yuri Ushakov?", uid=uid)}, secret)  # over, quiet
+        time.sleep(2)
+        assert len(replies()) == 4
+        stop_cleanly(first)
+        stop_cleanly(second)
+    api.stop()
+
+
+def test_an_unreachable_state_server_stops_the_bot_with_one_line(cli_env, chat_index):
+    api = FakeBotApi().start()
+    url = f"redis://:Hidden-Pass-9@127.0.0.1:{free_port()}/0"
+    env = {**cli_env, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": api.base_url,
+           "NEWSBOT_INDEX_DIR": str(chat_index), "NEWSBOT_STATE_URL": url}
+    try:
+        result = subprocess.run([sys.executable, "-m", "bot.cli", "run"], capture_output=True, text=True, env=env,
+                                cwd=ROOT, timeout=300)
+    finally:
+        api.stop()
+    _assert_stopped_with_one_clear_line(result, "could not reach Redis at redis://:***@127.0.0.1:")
+    assert "Hidden-Pass-9" not in result.stdout + result.stderr and "NEWSBOT_STATE_URL" in result.stderr
