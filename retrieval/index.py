@@ -33,8 +33,10 @@ import numpy as np
 
 from retrieval.chunking import Passage
 from retrieval.errors import IndexFolderError, UnknownOutlet
+from retrieval.filters import Filters
 from retrieval.fusion import top_rows
 from retrieval.lexical import LexicalIndex, LexicalSettings
+from retrieval.pool import Pool, local_pool
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +124,14 @@ class PassageIndex:
         params = _search_params(self.approximate, bitmap, len(self.passages))
         scores, found = self._faiss.search(query, k, params=params)
         return [(float(s), int(r)) for s, r in zip(scores[0], found[0]) if r >= 0]
+
+    def pool(self, question: str, query: np.ndarray, filters: Filters) -> Pool:
+        """Both retrievers' candidates for ``question`` (its vector ``query``), within ``filters``."""
+        return local_pool(self, question, query, filters)
+
+    def term_weights(self, pool: Pool) -> LexicalIndex:
+        """Word rarity over every passage, for highlights."""
+        return self.lexical
 
     def vectors(self, rows: np.ndarray) -> np.ndarray:
         """The stored vectors of ``rows``."""

@@ -14,7 +14,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.lexical import tokenize
+from retrieval.pool import TermWeights
 from retrieval.sentences import paragraph_sentences
 
 SHINGLE = 5  # words per shingle
@@ -24,7 +25,7 @@ PER_ARTICLE_IN_TOP3 = 2
 GROUP_SCAN = 50  # hits compared for near-duplicates
 
 
-def arrange(hits: list, vectors: np.ndarray, question: str, lexical: LexicalIndex, k: int) -> list:
+def arrange(hits: list, vectors: np.ndarray, question: str, lexical: TermWeights, k: int) -> list:
     """The ``k`` results to show, renumbered from 1."""
     grouped = group_duplicates(hits, vectors, k)
     varied = diversify(grouped, k)
@@ -32,7 +33,7 @@ def arrange(hits: list, vectors: np.ndarray, question: str, lexical: LexicalInde
             for i, hit in enumerate(varied[:k], start=1)]
 
 
-def highlight_of(hit, question: str, lexical: LexicalIndex) -> tuple[int, int] | None:
+def highlight_of(hit, question: str, lexical: TermWeights) -> tuple[int, int] | None:
     """The sentence holding the reader's answer when there is one, else the best-matching sentence."""
     if hit.answer is not None:
         around = answer_sentence(hit.passage.text, hit.answer.start, hit.answer.end)
@@ -104,7 +105,7 @@ def diversify(hits: list, k: int) -> list:
     return top + rest
 
 
-def highlight(question: str, text: str, lexical: LexicalIndex) -> tuple[int, int] | None:
+def highlight(question: str, text: str, lexical: TermWeights) -> tuple[int, int] | None:
     """Character span of the sentence of ``text`` sharing the most rare words with the question."""
     spans = [(start, end) for start, end, _ in paragraph_sentences(text)]
     if not spans:

@@ -2,46 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.articles import iso_day
 from retrieval.chunking import Passage
 from retrieval.embedding import Embedder
 from retrieval.errors import QuestionError, UnreadableText
-from retrieval.fusion import CANDIDATES, DENSE_WEIGHT, fuse, top_rows
-from retrieval.index import PassageIndex
+from retrieval.filters import Filters
+from retrieval.fusion import DENSE_WEIGHT, fuse
+from retrieval.pool import CandidateSource, Pool
 from retrieval.reader import Reader
 from retrieval.rerank import Answer, ReaderMix, combine, is_answered_by_reader
 from retrieval.results import arrange
 
 MAX_QUESTION_CHARS = 1000
 MAX_RESULTS = 50
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Below this cosine between the question and the first passage shown, nothing answers it:
 # off-topic questions score 0.73-0.81 on the seeds, answerable ones 0.83 and up
 # (docs/benchmarks.md has the same decision measured on TyDi-id's unanswerable questions).
 MIN_DENSE_SCORE = 0.81
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict a search to some outlets (case-insensitive) and an inclusive ISO date range."""
-
-    outlets: frozenset[str] = frozenset()
-    since: str | None = None
-    until: str | None = None
-
-    def __post_init__(self) -> None:
-        for name in ("since", "until"):
-            value = getattr(self, name)
-            # Only YYYY-MM-DD: dates are compared as text, which orders these (and only these) by day.
-            if value is not None and not (_DAY.fullmatch(value) and iso_day(value)):
-                raise QuestionError(f"{name} date {value!r} is not a date like 2024-06-18 (year-month-day)")
-        if self.since and self.until and self.since > self.until:
-            raise QuestionError(f"the date range is empty: since {self.since} is after until {self.until}")
 
 
 @dataclass(frozen=True)
@@ -100,7 +80,7 @@ def is_answered(hits: list[Hit], min_dense: float) -> bool:
 class Searcher:
     """Hybrid retrieval (dense + BM25) over one loaded index with one embedder."""
 
-    def __init__(self, embedder: Embedder, index: PassageIndex, *, dense_weight: float = DENSE_WEIGHT,
+    def __init__(self, embedder: Embedder, index: CandidateSource, *, dense_weight: float = DENSE_WEIGHT,
                  min_dense: float = MIN_DENSE_SCORE, reader: Reader | None = None,
                  mix: ReaderMix = ReaderMix()) -> None:
         self.embedder = embedder
@@ -119,35 +99,32 @@ class Searcher:
         question, k = check_question(question), check_k(k)
         filters = filters or Filters()
         self.index.check_outlets(filters.outlets)
-        hits, rows = self.rank(question, filters)
+        hits, vectors, pool = self._ranked(question, filters)
         if self.reader is not None and not fast:
-            hits, rows = self.read(question, hits, rows)
+            hits, vectors = self.read(question, hits, vectors)
             answered = is_answered_by_reader(hits, self.mix)
         else:
             answered = is_answered(hits, self.min_dense)
-        arranged = arrange(hits, self.index.vectors(rows), question, self.index.lexical, k)
+        arranged = arrange(hits, vectors, question, self.index.term_weights(pool), k)
         return SearchResult(question, arranged, answered)
 
-    def read(self, question: str, hits: list[Hit], rows: np.ndarray) -> tuple[list[Hit], np.ndarray]:
-        """The best ``mix.read_top`` hits read and re-ordered ahead of the rest."""
+    def read(self, question: str, hits: list[Hit], vectors: np.ndarray) -> tuple[list[Hit], np.ndarray]:
+        """The best ``mix.read_top`` hits read and re-ordered ahead of the rest (their vectors alike)."""
         top = hits[:self.mix.read_top]
         readings = self.reader.read(question, [h.passage.text for h in top])
-        return combine(hits, rows, readings, self.mix)
+        return combine(hits, vectors, readings, self.mix)
 
     def rank(self, question: str, filters: Filters) -> tuple[list[Hit], np.ndarray]:
-        """Every candidate from either retriever, ranked by fused score, with its index row."""
-        allowed = self.index.mask(filters.outlets, filters.since, filters.until)
-        query = self.embedder.embed_query(question)
-        dense_found = self.index.search(query, CANDIDATES, allowed)
-        lexical_all = self.index.lexical.scores(question)
-        lexical_rows = [r for r in top_rows(lexical_all, CANDIDATES, allowed) if lexical_all[r] > 0]
-        pool = np.array(sorted({row for _, row in dense_found} | set(lexical_rows)), dtype=np.int64)
-        if len(pool) == 0:
-            return [], pool
-        dense = self.index.vectors(pool) @ query
-        lexical = lexical_all[pool]
-        fused = fuse(dense, lexical, self.dense_weight)
+        """Every candidate from either retriever ranked by fused score, with its vector, row for row."""
+        hits, vectors, _ = self._ranked(question, filters)
+        return hits, vectors
+
+    def _ranked(self, question: str, filters: Filters) -> tuple[list[Hit], np.ndarray, Pool]:
+        pool = self.index.pool(question, self.embedder.embed_query(question), filters)
+        if not pool.passages:
+            return [], pool.vectors, pool
+        fused = fuse(pool.dense, pool.lexical, self.dense_weight)
         order = np.argsort(-fused, kind="stable")
-        hits = [Hit(rank, float(fused[i]), self.index.passages[pool[i]], float(dense[i]), float(lexical[i]))
+        hits = [Hit(rank, float(fused[i]), pool.passages[i], float(pool.dense[i]), float(pool.lexical[i]))
                 for rank, i in enumerate(order, start=1)]
-        return hits, pool[order]
+        return hits, pool.vectors[order], pool

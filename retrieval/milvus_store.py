@@ -1,0 +1,229 @@
+"""The index on Milvus: the same passages, vectors and BM25 as a local folder, written article by article.
+
+One client API for an embedded Milvus (milvus-lite: a ``.db`` file) and a cluster
+(``http://host:19530``); only the URI changes. Writes touch only the articles written: each
+upsert request carries whole articles, then their stale passages are deleted, then their
+article rows are written, so a killed write leaves every article either as it was or as it
+is now (for a moment both, each whole), and writing again finishes the job. Search builds the
+same candidate pool as the local store (``retrieval/pool.py``), so fusion ranks alike."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+
+import numpy as np
+from pymilvus import MilvusClient
+from pymilvus.exceptions import MilvusException
+
+from retrieval.chunking import Passage
+from retrieval.errors import IndexFolderError, UnknownOutlet
+from retrieval.filters import Filters
+from retrieval.fusion import CANDIDATES
+from retrieval.index import ArticleSummary
+from retrieval.lexical import tokenize
+from retrieval.milvus_schema import PLACEHOLDER, StoreSpec, check, create, names
+from retrieval.pool import Pool
+
+WRITE_BATCH = 512  # passages per upsert request (whole articles only)
+HNSW_EF = 128
+PASSAGE_FIELDS = ["id", "article_id", "outlet", "title", "date", "url", "start", "end", "text"]
+SERVER_SCHEMES = ("http://", "https://", "tcp://", "grpc://")
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """An article as written: its summary, its passages and their vectors, row for row."""
+
+    summary: ArticleSummary
+    passages: list[Passage]
+    vectors: np.ndarray
+
+
+class PoolWeights:
+    """Inverse document frequencies among one question's candidates (Milvus keeps no per-term counts
+    that a client can read), for choosing the sentence to highlight."""
+
+    def __init__(self, passages: list[Passage]) -> None:
+        self._n = len(passages)
+        self._df = Counter(token for p in passages for token in set(tokenize(p.text)))
+
+    def idf(self, token: str) -> float:
+        df = self._df.get(token, 0)
+        return math.log(1 + (self._n - df + 0.5) / (df + 0.5)) if df else 0.0
+
+
+class MilvusStore:
+    """Passages of one newsbot collection on a Milvus server or in an embedded Milvus file."""
+
+    def __init__(self, client: MilvusClient, collection: str, *, server: bool, where: str) -> None:
+        self.client, self.collection, self.server, self.where = client, collection, server, where
+        self._passages, self._articles, _ = names(collection)
+        self._outlets: dict[str, str] | None = None
+
+    @classmethod
+    def open(cls, uri: str, collection: str, spec: StoreSpec, token: str | None = None) -> MilvusStore:
+        """Connect, create the collections if there are none, or check that they were made as ``spec``."""
+        server = uri.startswith(SERVER_SCHEMES)
+        try:
+            client = MilvusClient(uri, token=token or "")
+            if not any(client.has_collection(n) for n in names(collection)):
+                create(client, collection, spec, server=server)
+            check(client, collection, spec, uri)
+        except MilvusException as exc:
+            raise IndexFolderError(f"Milvus at {uri} (NEWSBOT_MILVUS_URI) refused to open collection "
+                                   f"{collection!r}: {exc.message}") from None
+        return cls(client, collection, server=server, where=uri)
+
+    # -- writing ---------------------------------------------------------------------------
+    def write(self, articles: Iterable[StoredArticle]) -> int:
+        """Add or replace ``articles``, a batch of whole articles at a time; the passages written."""
+        written, batch = 0, []
+        for article in articles:
+            batch.append(article)
+            if sum(len(a.passages) for a in batch) >= WRITE_BATCH:
+                written += self._write_batch(batch)
+                batch = []
+        if batch:
+            written += self._write_batch(batch)
+        self._outlets = None
+        return written
+
+    def _write_batch(self, batch: list[StoredArticle]) -> int:
+        rows = [_row(p, v) for a in batch for p, v in zip(a.passages, a.vectors)]
+        if rows:
+            self.client.upsert(self._passages, rows)
+        for article in batch:  # the article's passages that the new version no longer has
+            keep = _strings([p.id for p in article.passages])
+            self.client.delete(self._passages, filter=f"article_id == {_string(article.summary.id)} and id not in {keep}")
+        self.client.upsert(self._articles, [{"id": a.summary.id, "summary": json.dumps(asdict(a.summary)),
+                                             "vector": PLACEHOLDER} for a in batch])
+        return len(rows)
+
+    def remove(self, article_ids: list[str]) -> None:
+        """Delete these articles: their passages first, then their rows."""
+        if article_ids:
+            self.client.delete(self._passages, filter=f"article_id in {_strings(article_ids)}")
+            self.client.delete(self._articles, ids=article_ids)
+        self._outlets = None
+
+    def flush(self) -> None:
+        """Seal what was written (after bulk loads: searches on sealed segments are faster)."""
+        self.client.flush(self._passages)
+        self.client.flush(self._articles)
+
+    # -- reading ---------------------------------------------------------------------------
+    def articles(self) -> dict[str, ArticleSummary]:
+        """Every article's summary, by id."""
+        found = {}
+        iterator = self.client.query_iterator(self._articles, batch_size=1000, filter="", output_fields=["summary"])
+        while batch := iterator.next():
+            for row in batch:
+                summary = ArticleSummary(**json.loads(row["summary"]))
+                found[summary.id] = summary
+        iterator.close()
+        return found
+
+    def count(self) -> int:
+        """Passages stored."""
+        return int(self.client.query(self._passages, filter="", output_fields=["count(*)"])[0]["count(*)"])
+
+    def check_outlets(self, outlets: frozenset[str]) -> None:
+        """UnknownOutlet when any of ``outlets`` (case-insensitive) has no article here."""
+        if self._outlets is None:
+            self._outlets = {s.outlet.casefold(): s.outlet for s in self.articles().values()}
+        unknown = tuple(sorted(o for o in outlets if o.casefold() not in self._outlets))
+        if unknown:
+            raise UnknownOutlet(unknown, tuple(sorted(self._outlets.values(), key=str.casefold)))
+
+    def pool(self, question: str, query: np.ndarray, filters: Filters) -> Pool:
+        """Dense and BM25 top CANDIDATES within ``filters``, united, each with both scores."""
+        expr = _expression(filters)
+        dense = self._search([np.asarray(query, dtype=np.float32).tolist()], "vector", CANDIDATES, expr)
+        terms = " ".join(tokenize(question))
+        lexical = {i: s for i, s in self._search([terms], "sparse", CANDIDATES, expr).items() if s > 0} \
+            if terms else {}
+        ids = sorted(set(dense) | set(lexical))
+        if not ids:
+            return Pool([], np.zeros((0, len(query)), dtype=np.float32), np.zeros(0, np.float32),
+                        np.zeros(0, np.float32))
+        unscored = [i for i in ids if i not in lexical]
+        if terms and unscored:  # BM25 of the dense-only candidates (0 where no word of the question is in them)
+            lexical |= self._search([terms], "sparse", len(unscored), f"id in {_strings(unscored)}")
+        rows = {r["id"]: r for r in self.client.get(self._passages, ids=ids, output_fields=[*PASSAGE_FIELDS, "vector"])}
+        ids = [i for i in ids if i in rows]  # deleted between the two calls: left out
+        vectors = np.array([rows[i]["vector"] for i in ids], dtype=np.float32).reshape(len(ids), len(query))
+        passages = [_passage(rows[i]) for i in ids]
+        return Pool(passages, vectors, vectors @ np.asarray(query, dtype=np.float32),
+                    np.array([lexical.get(i, 0.0) for i in ids], dtype=np.float32))
+
+    def term_weights(self, pool: Pool) -> PoolWeights:
+        return PoolWeights(pool.passages)
+
+    def _search(self, data: list, field: str, limit: int, expr: str) -> dict[str, float]:
+        search_params = {"metric_type": "BM25"} if field == "sparse" else \
+            {"metric_type": "IP", "params": {"ef": max(HNSW_EF, limit)} if self.server else {}}
+        found = self.client.search(self._passages, data=data, anns_field=field, limit=min(limit, 16_384),
+                                   filter=expr, search_params=search_params,
+                                   output_fields=[])
+        return {hit["id"]: float(hit["distance"]) for hit in found[0]}
+
+
+def _expression(filters: Filters) -> str:
+    """The filters as a Milvus boolean expression, every value a quoted literal."""
+    parts = []
+    if filters.outlets:
+        parts.append(f"outlet_key in {_strings(sorted(o.casefold() for o in filters.outlets))}")
+    if filters.since is not None:
+        parts.append(f"day >= {_day(filters.since)}")
+    if filters.until is not None:
+        parts.append(f"day > 0 and day <= {_day(filters.until)}")
+    return " and ".join(parts)
+
+
+def _string(value: str) -> str:
+    """``value`` as a Milvus string literal: double quotes, with quotes, backslashes and controls escaped
+    (milvus-lite 2.5 has no expression templates, so values are quoted, never pasted in raw)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _strings(values: list[str]) -> str:
+    return "[" + ", ".join(_string(v) for v in values) + "]"
+
+
+def _day(date: str | None) -> int:
+    """``2024-06-18`` as 20240618; 0 for no date."""
+    return int(date.replace("-", "")) if date else 0
+
+
+def _row(passage: Passage, vector: np.ndarray) -> dict:
+    return {"id": passage.id, "article_id": passage.article_id, "outlet": passage.outlet,
+            "outlet_key": passage.outlet.casefold(), "date": passage.date or "", "day": _day(passage.date),
+            "month": _day(passage.date) // 100, "title": passage.title, "url": passage.url or "",
+            "start": passage.start, "end": passage.end, "text": passage.text,
+            "terms": " ".join(tokenize(passage.text)), "vector": np.asarray(vector, dtype=np.float32).tolist()}
+
+
+def _passage(row: dict) -> Passage:
+    return Passage(id=row["id"], article_id=row["article_id"], outlet=row["outlet"], title=row["title"],
+                   date=row["date"] or None, url=row["url"] or None, start=int(row["start"]), end=int(row["end"]),
+                   text=row["text"])
+
+
+def spec_of(manifest) -> StoreSpec:
+    """The StoreSpec of a local index's manifest: what a copy of it on Milvus must match."""
+    return StoreSpec(model=manifest.model, dimension=manifest.dimension, prompts=dict(manifest.prompts),
+                     chunking=dict(manifest.chunking), lexical=dict(manifest.lexical))
+
+
+def local_articles(index) -> list[StoredArticle]:
+    """Every article of a local index with its passages and stored vectors (to copy it to Milvus)."""
+    rows: dict[str, list[int]] = {}
+    for row, passage in enumerate(index.passages):
+        rows.setdefault(passage.article_id, []).append(row)
+    return [StoredArticle(summary, [index.passages[r] for r in rows[summary.id]],
+                          index.vectors(np.array(rows[summary.id], dtype=np.int64)))
+            for summary in index.articles if summary.id in rows]

@@ -1,0 +1,138 @@
+"""The index on a real embedded Milvus (milvus-lite 2.5.1): schema and manifest, writes, filters, same ranking."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from retrieval.errors import IndexFolderError, UnknownOutlet
+from retrieval.index import load_index
+from retrieval.indexing import update_index
+from retrieval.milvus_schema import names
+from retrieval.milvus_store import MilvusStore, StoredArticle, local_articles, spec_of
+from retrieval.search import Filters, Searcher
+
+from conftest import SEEDS, SHARED
+
+pytestmark = pytest.mark.slow
+CORPUS_SLICE = 120
+
+
+@pytest.fixture(scope="module")
+def corpus_slice(tmp_path_factory):
+    """Seeds and the first articles of the news corpus, as one local index folder."""
+    folder = tmp_path_factory.mktemp("milvus-src")
+    with open(SHARED / "corpora" / "indosum_articles.jsonl", encoding="utf-8") as corpus:
+        lines = list(itertools.islice(corpus, CORPUS_SLICE))
+    (folder / "corpus.jsonl").write_text("".join(lines), encoding="utf-8")
+    return folder / "corpus.jsonl"
+
+
+@pytest.fixture(scope="module")
+def local(embedder, corpus_slice, tmp_path_factory):
+    folder = tmp_path_factory.mktemp("milvus-local") / "index"
+    update_index([SEEDS, corpus_slice], folder, embedder, sync=True)
+    return load_index(folder, model=embedder.model_name)
+
+
+@pytest.fixture(scope="module")
+def milvus(local, tmp_path_factory):
+    store = MilvusStore.open(str(tmp_path_factory.mktemp("milvus") / "newsbot.db"), "news", spec_of(local.manifest))
+    store.write(local_articles(local))
+    store.flush()
+    return store
+
+
+def questions(local) -> list[str]:
+    """Questions of every kind: from the seeds' and the slice's titles, names, numbers, English."""
+    titles = [a.title for a in local.articles[::7]]
+    return [*titles, "Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?",
+            "berapa target penjualan toyota calya", "harga 11.000 rupiah", "banjir jakarta banjir jakarta"]
+
+
+TIE = 5e-3
+
+
+def same_ranking(a, b, k: int = 10) -> None:
+    """Top ``k`` equal, within ties. Where BM25 scores tie at the 100th candidate, each store may
+    take another of the tied passages into the pool; the fused scores (z-scores over the pool)
+    then move by a few thousandths, so places whose scores lie within TIE may swap."""
+    assert abs(len(a) - len(b)) <= 1
+    np.testing.assert_allclose([h.score for h in a[:k]], [h.score for h in b[:k]], atol=TIE)
+    for i, (x, y) in enumerate(zip(a[:k], b[:k])):
+        if x.passage.id != y.passage.id:
+            tied = [h.passage.id for h in a if abs(h.score - x.score) <= TIE]
+            assert y.passage.id in tied, (i, x.passage.title, y.passage.title)
+
+
+def test_the_collection_holds_every_passage_and_article(local, milvus):
+    assert milvus.count() == len(local.passages)
+    stored = milvus.articles()
+    assert set(stored) == {a.id for a in local.articles}
+    first = local.articles[0]
+    assert stored[first.id] == first
+
+
+def test_hybrid_ranking_equals_the_local_store(local, milvus, embedder):
+    here, there = Searcher(embedder, local), Searcher(embedder, milvus)
+    asked = questions(local)
+    for question in asked:
+        same_ranking(here.rank(question, Filters())[0], there.rank(question, Filters())[0])
+    shown = there.search(asked[-4], 3)
+    assert shown.hits and all(h.highlight for h in shown.hits)
+
+
+def test_filters_by_outlet_and_date_match_the_local_store(local, milvus, embedder):
+    here, there = Searcher(embedder, local), Searcher(embedder, milvus)
+    outlets = sorted({a.outlet for a in local.articles})
+    dates = sorted(a.date for a in local.articles if a.date)
+    middle = dates[len(dates) // 2]
+    for filters in [Filters(outlets=frozenset({outlets[0].upper()})), Filters(since=middle),
+                    Filters(until=middle), Filters(outlets=frozenset(outlets[:2]), since=dates[0], until=middle)]:
+        for question in questions(local)[:6]:
+            ours, theirs = here.rank(question, filters)[0], there.rank(question, filters)[0]
+            same_ranking(ours, theirs)
+            for hit in theirs:
+                p = hit.passage
+                assert not filters.outlets or p.outlet.casefold() in {o.casefold() for o in filters.outlets}
+                assert filters.since is None or (p.date or "") >= filters.since
+                assert filters.until is None or (p.date is not None and p.date <= filters.until)
+    with pytest.raises(UnknownOutlet):
+        there.search("harga beras", 3, Filters(outlets=frozenset({"No Such Outlet"})))
+
+
+def test_update_and_removal_touch_only_their_article(local, embedder, tmp_path):
+    store = MilvusStore.open(str(tmp_path / "edit.db"), "edit", spec_of(local.manifest))
+    articles = local_articles(local)
+    store.write(articles)
+    changed, gone = articles[0], articles[1]
+    keep = changed.passages[:1]
+    new_text = keep[0].text + " Tambahan kalimat baru tentang pelabuhan Tanjung Priok."
+    edited = StoredArticle(replace(changed.summary, passages=2, checksum="new"),
+                           [replace(keep[0], id="edited-0", text=new_text), replace(keep[0], id="edited-1")],
+                           embedder.embed_passages([new_text, keep[0].text]))
+    store.write([edited])
+    store.remove([gone.summary.id])
+    expected = len(local.passages) - len(changed.passages) + 2 - len(gone.passages)
+    assert store.count() == expected
+    stored = store.articles()
+    assert gone.summary.id not in stored and stored[changed.summary.id].checksum == "new"
+    hits = Searcher(embedder, store).rank("pelabuhan Tanjung Priok kalimat tambahan", Filters())[0]
+    assert hits[0].passage.id == "edited-0"
+    assert not {p.id for p in changed.passages} & {h.passage.id for h in hits}
+
+
+def test_reopening_checks_the_manifest(local, milvus, tmp_path):
+    where = milvus.where
+    assert MilvusStore.open(where, "news", spec_of(local.manifest)).count() == milvus.count()
+    other = replace(spec_of(local.manifest), model="another-model")
+    with pytest.raises(IndexFolderError, match="built with model .*another-model.*index the sources again"):
+        MilvusStore.open(where, "news", other)
+    broken = MilvusStore.open(str(tmp_path / "broken.db"), "half", spec_of(local.manifest))
+    broken.client.drop_collection(names("half")[2])
+    with pytest.raises(IndexFolderError, match="incomplete"):
+        MilvusStore.open(str(tmp_path / "broken.db"), "half", spec_of(local.manifest))
