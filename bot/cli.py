@@ -15,12 +15,11 @@ from typing import TextIO
 from retrieval.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
-from retrieval.index import load_index
-from retrieval.live import LiveIndex
-from retrieval.indexing import build_if_missing, remove_articles, update_index
 from retrieval.reader import ready_reader, reader_for
 from retrieval.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
+from retrieval.store_settings import StoreSettings
+from retrieval.stores import index_sources, live, remove_ids, searchable
 from retrieval.stats import index_stats
 
 from bot.answers import AnswerService
@@ -109,7 +108,8 @@ def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot index``: read, chunk, embed what changed and save; print what changed."""
-    report = update_index(args.paths or DEFAULT_SOURCES, args.index, embedder, sync=args.sync)
+    report = index_sources(StoreSettings.from_env(), args.paths or DEFAULT_SOURCES, args.index, embedder,
+                           sync=args.sync)
     print_index_report(report, out)
     if report.unreadable:
         print(f"newsbot: error: {len(report.unreadable)} source(s) could not be read (listed above); "
@@ -120,7 +120,7 @@ def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 def run_remove(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot remove``: drop articles by id; exit 1 if none of the ids was in the index."""
-    report = remove_articles(args.ids, args.index, embedder)
+    report = remove_ids(StoreSettings.from_env(), args.ids, args.index, embedder)
     print_index_report(report, out)
     return 0 if report.removed else 1
 
@@ -137,7 +137,7 @@ def run_ask(args: argparse.Namespace, embedder: Embedder, out: TextIO, stdin: Te
     check_k(args.k)
     filters = Filters(frozenset(args.outlet), args.since, args.until)
     reader = None if args.fast else reader_for(embedder.settings)
-    searcher = Searcher(embedder, load_index(args.index, model=embedder.model_name),
+    searcher = Searcher(embedder, searchable(StoreSettings.from_env(), args.index, embedder),
                         min_dense=embedder.settings.min_score, reader=reader)
     questions: Iterable[str] = [args.question] if args.question is not None else _lines(stdin, args.json)
     failures = 0
@@ -181,7 +181,7 @@ def _report_question_error(question: str, exc: QuestionError, as_json: bool, out
 def run_chat(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot chat``: the same answers and cards as the bot, as plain text."""
     answer_settings = AnswerSettings.from_env()
-    service = AnswerService(LiveIndex(args.index, embedder, ready_reader(embedder.settings)))
+    service = AnswerService(live(StoreSettings.from_env(), args.index, embedder, ready_reader(embedder.settings)))
     return chat(service, sys.stdin, sys.stdout, language=args.lang, page_size=answer_settings.results_per_page)
 
 
@@ -192,9 +192,10 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     bot_settings = BotSettings.from_env()
     configure_logging(bot_settings.secrets())
     state = open_state(bot_settings)
-    build_if_missing(args.index, embedder, DEFAULT_SOURCES)
+    index = live(StoreSettings.from_env(), args.index, embedder, ready_reader(embedder.settings),
+                 build_from=DEFAULT_SOURCES)
     data = BotData(
-        answers=AnswerService(LiveIndex(args.index, embedder, ready_reader(embedder.settings))),
+        answers=AnswerService(index),
         limiter=state.limiter,
         pages=state.pages,
         allowed_ids=bot_settings.allowed_ids,

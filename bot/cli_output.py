@@ -84,10 +84,10 @@ def print_index_report(report: IndexReport, out: TextIO) -> None:
     for outlet, count in report.outlets.items():
         out.write(f"  {outlet:<{width}}  {count:>6} article{'s' if count != 1 else ''}\n")
     seconds = report.seconds["total"]
-    if report.location is None:
+    if report.location is None and not report.target:
         out.write(f"Nothing changed; the index was left as it was ({seconds:.1f} s)\n")
     else:
-        out.write(f"Index written to {report.location.parent} in {seconds:.1f} s "
+        out.write(f"Index written to {report.target or report.location.parent} in {seconds:.1f} s "
                   f"(embedding {report.seconds.get('embed', 0.0):.1f} s)\n")
 
 

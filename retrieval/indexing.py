@@ -22,7 +22,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.articles import Article, read_sources
+from retrieval.articles import Article, ReadReport, read_sources
 from retrieval.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
@@ -52,6 +52,7 @@ class IndexReport:
     unreadable: list[tuple[str, str]] = field(default_factory=list)  # sources that could not be read
     kept: list[str] = field(default_factory=list)  # not in the sources, kept because some could not be read
     location: Path | None = None  # the new generation; None when nothing changed
+    target: str = ""  # where a store other than a local folder was written, when something changed
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -82,11 +83,7 @@ def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync:
                  chunking: ChunkingSettings | None = None) -> IndexReport:
     """Add or update every article in ``sources``; with ``sync``, also drop articles not in them."""
     started = time.perf_counter()
-    read = read_sources(sources)
-    report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings,
-                         unreadable=read.unreadable)
-    if not read.articles:
-        raise SourceError(_nothing_read(sources, read.skipped))
+    read, report = read_to_index(sources)
     with _locked(folder):
         previous = _previous(folder, embedder, sync, report)
         chunking = chunking or ChunkingSettings(max_tokens=_model_limit(previous, embedder))
@@ -95,7 +92,17 @@ def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync:
         return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
-def _nothing_read(sources: list[Path], skipped: list[tuple[str, str]]) -> str:
+def read_to_index(sources: list[Path]) -> tuple[ReadReport, IndexReport]:
+    """The articles of ``sources`` and a report of the reading; SourceError when none could be read."""
+    read = read_sources(sources)
+    report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings,
+                         unreadable=read.unreadable)
+    if not read.articles:
+        raise SourceError(nothing_read(sources, read.skipped))
+    return read, report
+
+
+def nothing_read(sources: list[Path], skipped: list[tuple[str, str]]) -> str:
     """The error for sources that held no article: what was tried, and why each input was skipped."""
     names = ", ".join(str(s) for s in sources)
     reasons = "".join(f"; {where}: {why}" for where, why in skipped[:5])
@@ -268,7 +275,7 @@ def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previo
     manifest = Manifest(
         format_version=FORMAT_VERSION, model=info.name, dimension=info.dimension, prompts=info.prompts,
         chunking=asdict(chunking), lexical=asdict(lexical_settings), articles=len(summaries),
-        passages=len(passages), outlets=_outlets(summaries), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        passages=len(passages), outlets=outlet_counts(summaries), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         checksums={}, vector_index=choose_vector_index(embedder.settings.vector_index, len(passages)),
     )
     report.location = save_index(folder, manifest, passages, summaries, vectors, lexical)
@@ -284,11 +291,11 @@ def _search_kind_changes(previous: _Previous, embedder: Embedder) -> bool:
 
 
 def _summarise(report: IndexReport, summaries: list[ArticleSummary], passages: int, started: float) -> None:
-    report.articles, report.passages, report.outlets = len(summaries), passages, _outlets(summaries)
+    report.articles, report.passages, report.outlets = len(summaries), passages, outlet_counts(summaries)
     report.seconds["total"] = time.perf_counter() - started
 
 
-def _outlets(summaries: list[ArticleSummary]) -> dict[str, int]:
+def outlet_counts(summaries: list[ArticleSummary]) -> dict[str, int]:
     return dict(sorted(Counter(a.outlet for a in summaries).items()))
 
 

@@ -22,7 +22,24 @@ from retrieval.sources import OutletCoverage, coverage
 log = logging.getLogger(__name__)
 
 
-class LiveIndex:
+class _Answering:
+    """The searcher and outlet coverage a long-running process answers with."""
+
+    _searcher: Searcher
+    _coverage: list[OutletCoverage]
+
+    @property
+    def searcher(self) -> Searcher:
+        """The searcher to use for one question (keep the reference for the whole question)."""
+        return self._searcher
+
+    @property
+    def coverage(self) -> list[OutletCoverage]:
+        """Outlets in the current index with article counts and date ranges."""
+        return self._coverage
+
+
+class LiveIndex(_Answering):
     """Holds the current searcher of an index folder and reloads it when the folder changes."""
 
     def __init__(self, folder: Path, embedder: Embedder, reader: Reader | None = None) -> None:
@@ -34,16 +51,6 @@ class LiveIndex:
         self._failed = ""  # a generation that could not be loaded, not tried again
         self._problem = ""  # the last loading problem logged, not logged again
         self._reloading = threading.Lock()
-
-    @property
-    def searcher(self) -> Searcher:
-        """The searcher to use for one question (keep the reference for the whole question)."""
-        return self._searcher
-
-    @property
-    def coverage(self) -> list[OutletCoverage]:
-        """Outlets in the current index with article counts and date ranges."""
-        return self._coverage
 
     def refresh(self) -> bool:
         """Load the folder's current generation if it is new; True when the searcher was replaced."""
@@ -71,3 +78,22 @@ class LiveIndex:
     def _open(self) -> Searcher:
         index = load_index(self.folder, model=self._embedder.model_name)
         return Searcher(self._embedder, index, min_dense=self._embedder.settings.min_score, reader=self._reader)
+
+
+class LiveStore(_Answering):
+    """A store that search always sees current (Milvus: each write is visible once it lands);
+    ``refresh`` only brings the outlets' coverage up to date when the passage count moved."""
+
+    def __init__(self, store, embedder: Embedder, reader: Reader | None = None) -> None:
+        self._store = store
+        self._searcher = Searcher(embedder, store, min_dense=embedder.settings.min_score, reader=reader)
+        self._count = store.count()
+        self._coverage = coverage(list(store.articles().values()))
+
+    def refresh(self) -> bool:
+        count = self._store.count()
+        if count == self._count:
+            return False
+        self._store.refresh()
+        self._count, self._coverage = count, coverage(list(self._store.articles().values()))
+        return True

@@ -10,6 +10,7 @@ same candidate pool as the local store (``retrieval/pool.py``), so fusion ranks 
 from __future__ import annotations
 
 import json
+import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
@@ -28,6 +29,9 @@ from retrieval.lexical import tokenize
 from retrieval.milvus_schema import PLACEHOLDER, StoreSpec, check, create, names
 from retrieval.pool import Pool
 
+# pymilvus warns on every iterator over milvus-lite ("failed to get mvccTs ... use client-side ts"):
+# nothing a user can act on. Its errors still show.
+logging.getLogger("pymilvus").setLevel(logging.ERROR)
 WRITE_BATCH = 512  # passages per upsert request (whole articles only)
 HNSW_EF = 128
 PASSAGE_FIELDS = ["id", "article_id", "outlet", "title", "date", "url", "start", "end", "text"]
@@ -74,9 +78,19 @@ class MilvusStore:
                 create(client, collection, spec, server=server)
             check(client, collection, spec, uri)
         except MilvusException as exc:
+            hint = "" if server else ("; an embedded Milvus file is used by one process at a time: stop the other "
+                                      "newsbot using it, or run a Milvus server for several")
             raise IndexFolderError(f"Milvus at {uri} (NEWSBOT_MILVUS_URI) refused to open collection "
-                                   f"{collection!r}: {exc.message}") from None
+                                   f"{collection!r}: {exc.message}{hint}") from None
         return cls(client, collection, server=server, where=uri)
+
+    def close(self) -> None:
+        """Let go of the connection, and of an embedded Milvus's file, so another process may open it."""
+        self.client.close()
+        if not self.server:
+            from milvus_lite.server_manager import server_manager_instance
+
+            server_manager_instance.release_server(self.where)
 
     # -- writing ---------------------------------------------------------------------------
     def write(self, articles: Iterable[StoredArticle]) -> int:
@@ -94,20 +108,36 @@ class MilvusStore:
 
     def _write_batch(self, batch: list[StoredArticle]) -> int:
         rows = [_row(p, v) for a in batch for p, v in zip(a.passages, a.vectors)]
+        self._write_passages(rows)
+        self._delete_stale(batch)
+        self._record_articles(batch)
+        return len(rows)
+
+    def _write_passages(self, rows: list[dict]) -> None:
+        """One request: Milvus applies it whole or not at all, so no article is left half written."""
         if rows:
             self.client.upsert(self._passages, rows)
-        for article in batch:  # the article's passages that the new version no longer has
+
+    def _delete_stale(self, batch: list[StoredArticle]) -> None:
+        """Each article's passages that its new version no longer has."""
+        for article in batch:
             keep = _strings([p.id for p in article.passages])
             self.client.delete(self._passages, filter=f"article_id == {_string(article.summary.id)} and id not in {keep}")
+
+    def _record_articles(self, batch: list[StoredArticle]) -> None:
+        """The articles' rows, last: an article without one is written again by the next run."""
         self.client.upsert(self._articles, [{"id": a.summary.id, "summary": json.dumps(asdict(a.summary)),
                                              "vector": PLACEHOLDER} for a in batch])
-        return len(rows)
 
     def remove(self, article_ids: list[str]) -> None:
         """Delete these articles: their passages first, then their rows."""
         if article_ids:
             self.client.delete(self._passages, filter=f"article_id in {_strings(article_ids)}")
             self.client.delete(self._articles, ids=article_ids)
+        self._outlets = None
+
+    def refresh(self) -> None:
+        """Forget what is cached of the articles (their outlets), after other processes wrote."""
         self._outlets = None
 
     def flush(self) -> None:
