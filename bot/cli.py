@@ -189,10 +189,10 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     """``newsbot run``: wire settings, index, answer service and handlers, then serve until stopped.
 
     Failures to reach Telegram, or a token it rejects, end the command with a one-line error."""
-    bot_settings = BotSettings.from_env()
-    configure_logging(bot_settings.secrets())
+    bot_settings, stores = BotSettings.from_env(), StoreSettings.from_env()
+    configure_logging(bot_settings.secrets() + stores.secrets())
     state = open_state(bot_settings)
-    index = live(StoreSettings.from_env(), args.index, embedder, ready_reader(embedder.settings),
+    index = live(stores, args.index, embedder, ready_reader(embedder.settings),
                  build_from=DEFAULT_SOURCES)
     data = BotData(
         answers=AnswerService(index),

@@ -119,10 +119,10 @@ class MilvusStore:
             self.client.upsert(self._passages, rows)
 
     def _delete_stale(self, batch: list[StoredArticle]) -> None:
-        """Each article's passages that its new version no longer has."""
-        for article in batch:
-            keep = _strings([p.id for p in article.passages])
-            self.client.delete(self._passages, filter=f"article_id == {_string(article.summary.id)} and id not in {keep}")
+        """The batch's articles' passages that their new versions no longer have: one delete a batch."""
+        articles = _strings([a.summary.id for a in batch])
+        keep = _strings([p.id for a in batch for p in a.passages])
+        self.client.delete(self._passages, filter=f"article_id in {articles} and id not in {keep}")
 
     def _record_articles(self, batch: list[StoredArticle]) -> None:
         """The articles' rows, last: an article without one is written again by the next run."""

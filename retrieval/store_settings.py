@@ -28,6 +28,11 @@ class StoreSettings:
     def __repr__(self) -> str:  # never show the token
         return f"StoreSettings(store={self.store!r}, milvus_uri={self.milvus_uri!r}, ...)"
 
+    def secrets(self) -> tuple[str, ...]:
+        """What must never reach a log: the token, and its password when it is ``user:password``."""
+        token = self.milvus_token or ""
+        return tuple(part for part in (token, token.partition(":")[2]) if part)
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> StoreSettings:
         env = os.environ if env is None else env

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import itertools
+import os
+import uuid
 from dataclasses import replace
 
 import numpy as np
@@ -38,12 +40,30 @@ def local(embedder, corpus_slice, tmp_path_factory):
     return load_index(folder, model=embedder.model_name)
 
 
+SERVER = os.environ.get("NEWSBOT_MILVUS_TEST_URI")
+
+
+@pytest.fixture(scope="module", params=["embedded", "server"])
+def where(request, tmp_path_factory):
+    """An embedded Milvus file; and, as a contract test, a real server when NEWSBOT_MILVUS_TEST_URI names one."""
+    if request.param == "embedded":
+        return lambda name: (str(tmp_path_factory.mktemp("milvus") / f"{name}.db"), name)
+    if not SERVER:
+        pytest.skip("set NEWSBOT_MILVUS_TEST_URI=http://host:19530 to run these against a Milvus server")
+    run = uuid.uuid4().hex[:8]
+    return lambda name: (SERVER, f"{name}_{run}")
+
+
 @pytest.fixture(scope="module")
-def milvus(local, tmp_path_factory):
-    store = MilvusStore.open(str(tmp_path_factory.mktemp("milvus") / "newsbot.db"), "news", spec_of(local.manifest))
+def milvus(local, where):
+    uri, collection = where("news")
+    store = MilvusStore.open(uri, collection, spec_of(local.manifest), os.environ.get("NEWSBOT_MILVUS_TEST_TOKEN"))
     store.write(local_articles(local))
     store.flush()
-    return store
+    yield store
+    if store.server:
+        for name in names(collection):
+            store.client.drop_collection(name)
 
 
 def questions(local) -> list[str]:
@@ -104,8 +124,8 @@ def test_filters_by_outlet_and_date_match_the_local_store(local, milvus, embedde
         there.search("harga beras", 3, Filters(outlets=frozenset({"No Such Outlet"})))
 
 
-def test_update_and_removal_touch_only_their_article(local, embedder, tmp_path):
-    store = MilvusStore.open(str(tmp_path / "edit.db"), "edit", spec_of(local.manifest))
+def test_update_and_removal_touch_only_their_article(local, embedder, where):
+    store = MilvusStore.open(*where("edit"), spec_of(local.manifest), os.environ.get("NEWSBOT_MILVUS_TEST_TOKEN"))
     articles = local_articles(local)
     store.write(articles)
     changed, gone = articles[0], articles[1]
@@ -123,15 +143,22 @@ def test_update_and_removal_touch_only_their_article(local, embedder, tmp_path):
     hits = Searcher(embedder, store).rank("pelabuhan Tanjung Priok kalimat tambahan", Filters())[0]
     assert hits[0].passage.id == "edited-0"
     assert not {p.id for p in changed.passages} & {h.passage.id for h in hits}
+    if store.server:
+        for name in names(store.collection):
+            store.client.drop_collection(name)
 
 
-def test_reopening_checks_the_manifest(local, milvus, tmp_path):
-    where = milvus.where
-    assert MilvusStore.open(where, "news", spec_of(local.manifest)).count() == milvus.count()
+def test_reopening_checks_the_manifest(local, milvus, where):
+    token = os.environ.get("NEWSBOT_MILVUS_TEST_TOKEN")
+    assert MilvusStore.open(milvus.where, milvus.collection, spec_of(local.manifest), token).count() == milvus.count()
     other = replace(spec_of(local.manifest), model="another-model")
     with pytest.raises(IndexFolderError, match="built with model .*another-model.*index the sources again"):
-        MilvusStore.open(where, "news", other)
-    broken = MilvusStore.open(str(tmp_path / "broken.db"), "half", spec_of(local.manifest))
-    broken.client.drop_collection(names("half")[2])
+        MilvusStore.open(milvus.where, milvus.collection, other, token)
+    uri, collection = where("half")
+    broken = MilvusStore.open(uri, collection, spec_of(local.manifest), token)
+    broken.client.drop_collection(names(collection)[2])
     with pytest.raises(IndexFolderError, match="incomplete"):
-        MilvusStore.open(str(tmp_path / "broken.db"), "half", spec_of(local.manifest))
+        MilvusStore.open(uri, collection, spec_of(local.manifest), token)
+    for name in names(collection):
+        if broken.client.has_collection(name):
+            broken.client.drop_collection(name)
