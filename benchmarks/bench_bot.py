@@ -33,10 +33,10 @@ from bot.answers import AnswerService  # noqa: E402
 from bot.handlers import BotData  # noqa: E402
 from bot.limits import RateLimiter  # noqa: E402
 from bot.state import MemoryLimiter  # noqa: E402
-from retrieval.embedding import Embedder  # noqa: E402
-from retrieval.live import LiveIndex  # noqa: E402
-from retrieval.indexing import update_index  # noqa: E402
-from retrieval.reader import ready_reader  # noqa: E402
+from retrieval.model.embedding import Embedder  # noqa: E402
+from retrieval.store.live import LiveIndex  # noqa: E402
+from retrieval.store.indexing import update_index  # noqa: E402
+from retrieval.reader.reader import ready_reader  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 
 QUESTIONS = ["Kapan Putin akan mengunjungi Vietnam?", "Who is Putin's foreign policy adviser?",

@@ -12,8 +12,8 @@ import os
 import random
 import time
 
-from retrieval.articles import Article
-from retrieval.chunking import ChunkingSettings, chunk_article
+from retrieval.ingest.articles import Article
+from retrieval.ingest.chunking import ChunkingSettings, chunk_article
 
 WORDS = ("pemerintah akan mengumumkan kebijakan baru tentang harga beras di pasar tradisional pada minggu "
          "depan kata menteri").split()

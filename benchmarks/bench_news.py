@@ -23,12 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding import Embedder
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.reader import reader_for
-from retrieval.rerank import ReaderMix
-from retrieval.search import Filters, Searcher
+from retrieval.model.embedding import Embedder
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.reader.reader import reader_for
+from retrieval.reader.rerank import ReaderMix
+from retrieval.search.search import Filters, Searcher
 from retrieval.settings import RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,14 +21,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from bench_news import CORPUS, QUESTIONS, ROOT, score
-from retrieval.articles import read_sources
-from retrieval.chunking import ChunkingSettings, Passage
-from retrieval.embedding import Embedder
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.reader import reader_for
-from retrieval.search import SearchResult, Searcher
-from retrieval.sentences import paragraph_sentences
+from retrieval.ingest.articles import read_sources
+from retrieval.ingest.chunking import ChunkingSettings, Passage
+from retrieval.model.embedding import Embedder
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.reader.reader import reader_for
+from retrieval.search.search import SearchResult, Searcher
+from retrieval.ingest.sentences import paragraph_sentences
 from retrieval.settings import RetrievalSettings
 
 

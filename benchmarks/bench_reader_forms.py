@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.cpu_features import fast_int8
-from retrieval.reader import FORMS, Reader, fast_form
+from retrieval.model.cpu_features import fast_int8
+from retrieval.reader.reader import FORMS, Reader, fast_form
 from retrieval.settings import RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent

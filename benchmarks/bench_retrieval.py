@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.embedding import Embedder
-from retrieval.fusion import fuse
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.int8_build import ensure_int8_model
-from retrieval.model_build import ensure_default_model
-from retrieval.results import arrange
-from retrieval.search import Filters, Searcher
+from retrieval.model.embedding import Embedder
+from retrieval.search.fusion import fuse
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.model.int8_build import ensure_int8_model
+from retrieval.model.model_build import ensure_default_model
+from retrieval.search.results import arrange
+from retrieval.search.search import Filters, Searcher
 from retrieval.settings import ENCODERS, RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -31,15 +31,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from retrieval.articles import read_sources  # noqa: E402
-from retrieval.chunking import ChunkingSettings, Passage, chunk_article  # noqa: E402
-from retrieval.embedding import Embedder  # noqa: E402
-from retrieval.fusion import CANDIDATES, top_rows  # noqa: E402
-from retrieval.index import (FORMAT_VERSION, HNSW_EF_SEARCH, Manifest, PassageIndex, build_faiss,  # noqa: E402
+from retrieval.ingest.articles import read_sources  # noqa: E402
+from retrieval.ingest.chunking import ChunkingSettings, Passage, chunk_article  # noqa: E402
+from retrieval.model.embedding import Embedder  # noqa: E402
+from retrieval.search.fusion import CANDIDATES, top_rows  # noqa: E402
+from retrieval.store.index import (FORMAT_VERSION, HNSW_EF_SEARCH, Manifest, PassageIndex, build_faiss,  # noqa: E402
                              choose_vector_index, exact_search, stored_vectors)
-from retrieval.lexical import LexicalIndex  # noqa: E402
-from retrieval.reader import reader_for  # noqa: E402
-from retrieval.search import Filters, Searcher  # noqa: E402
+from retrieval.store.lexical import LexicalIndex  # noqa: E402
+from retrieval.reader.reader import reader_for  # noqa: E402
+from retrieval.search.search import Filters, Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 
 NOISE = 0.05  # per-dimension; a copy keeps a cosine of about 0.7 with its original, 0.5 with another copy

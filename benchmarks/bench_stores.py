@@ -31,13 +31,13 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from bench_scale import grow, grow_passages, percentiles, real_passages  # noqa: E402
 
-from retrieval.chunking import ChunkingSettings  # noqa: E402
-from retrieval.embedding import Embedder  # noqa: E402
-from retrieval.index import FORMAT_VERSION, ArticleSummary, Manifest, build_faiss, load_index, save_index  # noqa: E402
-from retrieval.lexical import LexicalIndex, LexicalSettings  # noqa: E402
-from retrieval.milvus_indexing import store_spec  # noqa: E402
-from retrieval.milvus_store import MilvusStore, StoredArticle  # noqa: E402
-from retrieval.search import Filters, Searcher  # noqa: E402
+from retrieval.ingest.chunking import ChunkingSettings  # noqa: E402
+from retrieval.model.embedding import Embedder  # noqa: E402
+from retrieval.store.index import FORMAT_VERSION, ArticleSummary, Manifest, build_faiss, load_index, save_index  # noqa: E402
+from retrieval.store.lexical import LexicalIndex, LexicalSettings  # noqa: E402
+from retrieval.store.milvus_indexing import store_spec  # noqa: E402
+from retrieval.store.milvus_store import MilvusStore, StoredArticle  # noqa: E402
+from retrieval.search.search import Filters, Searcher  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "indosum_articles.jsonl"
@@ -67,8 +67,8 @@ def children() -> list[int]:
 
 def loaded_rss_growth(folder: Path, model: str) -> float:
     """MB that loading the index adds to a fresh process (this one's heap holds the building's leftovers)."""
-    script = ("import sys; sys.path.insert(0, sys.argv[3]); from retrieval.index import load_index; "
-              "from retrieval.lexical import preload_readers; from pathlib import Path; preload_readers(); "
+    script = ("import sys; sys.path.insert(0, sys.argv[3]); from retrieval.store.index import load_index; "
+              "from retrieval.store.lexical import preload_readers; from pathlib import Path; preload_readers(); "
               "import bench_stores as b; before = b.rss_mb(); index = load_index(Path(sys.argv[1]), model=sys.argv[2]); "
               "print(b.rss_mb() - before)")
     done = subprocess.run([sys.executable, "-c", script, str(folder), model, str(ROOT)], capture_output=True,

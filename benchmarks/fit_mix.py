@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.rerank import answer_score
+from retrieval.reader.rerank import answer_score
 
 WEIGHTS = [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 1.0, 1.5, 2.0, 3.0, 100.0]
 THRESHOLDS = [round(x, 2) for x in np.arange(-4.0, 4.01, 0.1)]

@@ -14,10 +14,10 @@ import json
 import random
 from pathlib import Path
 
-from retrieval.embedding import Embedder
+from retrieval.model.embedding import Embedder
 from retrieval.evaluation import memory_index, read_corpus, read_queries
-from retrieval.reader import reader_for
-from retrieval.search import Filters, Searcher
+from retrieval.reader.reader import reader_for
+from retrieval.search.search import Filters, Searcher
 from retrieval.settings import RetrievalSettings
 
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "eval"

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 
 from retrieval.errors import QuestionError, UnknownOutlet, UnreadableText
-from retrieval.live import LiveIndex
-from retrieval.search import MAX_QUESTION_CHARS, Filters, Hit, check_question
-from retrieval.sources import OutletCoverage
+from retrieval.store.live import LiveIndex
+from retrieval.search.search import MAX_QUESTION_CHARS, Filters, Hit, check_question
+from retrieval.store.sources import OutletCoverage
 
 from bot.formatting import CardData
 

@@ -12,15 +12,15 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
-from retrieval.embedding import Embedder
+from retrieval.model.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
-from retrieval.reader import ready_reader, reader_for
-from retrieval.search import Filters, SearchResult, Searcher, check_k
+from retrieval.reader.reader import ready_reader, reader_for
+from retrieval.search.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
-from retrieval.store_settings import StoreSettings
-from retrieval.stores import index_sources, live, remove_ids, searchable
-from retrieval.stats import index_stats
+from retrieval.store.store_settings import StoreSettings
+from retrieval.store.stores import index_sources, live, remove_ids, searchable
+from retrieval.store.stats import index_stats
 
 from bot.answers import AnswerService
 from bot.app import build_application

@@ -6,9 +6,9 @@ import textwrap
 from typing import TextIO
 
 from retrieval.evaluation import Scores
-from retrieval.indexing import IndexReport
-from retrieval.search import Hit, SearchResult
-from retrieval.stats import IndexStats
+from retrieval.store.indexing import IndexReport
+from retrieval.search.search import Hit, SearchResult
+from retrieval.store.stats import IndexStats
 
 
 def hit_json(hit: Hit) -> dict:

@@ -6,7 +6,7 @@ import secrets
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 
-from retrieval.search import Hit
+from retrieval.search.search import Hit
 
 
 _FORGET_FROM = 10_000  # senders tracked before the idle ones are dropped

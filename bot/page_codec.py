@@ -8,9 +8,9 @@ import json
 from dataclasses import asdict
 from typing import Any
 
-from retrieval.chunking import Passage
-from retrieval.rerank import Answer
-from retrieval.search import Hit
+from retrieval.ingest.chunking import Passage
+from retrieval.reader.rerank import Answer
+from retrieval.search.search import Hit
 
 from bot.limits import Page
 

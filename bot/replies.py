@@ -7,8 +7,8 @@ from html import escape
 
 from telegram.constants import MessageLimit
 
-from retrieval.search import Hit
-from retrieval.sources import OutletCoverage
+from retrieval.search.search import Hit
+from retrieval.store.sources import OutletCoverage
 
 from bot.answers import UnusableQuestion, card_data
 from bot.formatting import Card, answer_line, card_html, card_plain, split_messages

@@ -12,13 +12,13 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.chunking import Passage
-from retrieval.embedding import Embedder
+from retrieval.ingest.chunking import Passage
+from retrieval.model.embedding import Embedder
 from retrieval.errors import SourceError
-from retrieval.index import FORMAT_VERSION, Manifest, PassageIndex, build_faiss
-from retrieval.fusion import DENSE_WEIGHT
-from retrieval.lexical import LexicalIndex
-from retrieval.search import Filters, Searcher, is_answered
+from retrieval.store.index import FORMAT_VERSION, Manifest, PassageIndex, build_faiss
+from retrieval.search.fusion import DENSE_WEIGHT
+from retrieval.store.lexical import LexicalIndex
+from retrieval.search.search import Filters, Searcher, is_answered
 
 RETRIEVERS = {"hybrid": None, "dense": 1.0, "bm25": 0.0}
 

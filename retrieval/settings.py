@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from retrieval.errors import ConfigError
-from retrieval.index import VECTOR_INDEX_KINDS
+from retrieval.store.index import VECTOR_INDEX_KINDS
 
 DEFAULT_INDEX_DIR = Path("index")
 # How the built-in model runs: int8 on OpenVINO (the default, 2.5-3x faster) or float32 on torch.

@@ -12,7 +12,7 @@ from bot.handlers import BotData
 from bot.limits import RateLimiter
 from bot.state import MemoryLimiter
 from bot.settings import AnswerSettings, BotSettings
-from retrieval.live import LiveIndex
+from retrieval.store.live import LiveIndex
 
 from fake_telegram import FakeBotApi
 

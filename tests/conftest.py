@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.embedding import Embedder
-from retrieval.model_build import BuiltModel, ensure_default_model
+from retrieval.model.embedding import Embedder
+from retrieval.model.model_build import BuiltModel, ensure_default_model
 from retrieval.settings import RetrievalSettings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,7 +63,7 @@ def cli_env(settings, reader) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def reader(settings):
     """The shipped reader, loaded once."""
-    from retrieval.reader import Reader
+    from retrieval.reader.reader import Reader
 
     loaded = Reader(settings.model_cache)
     loaded.warm_up()

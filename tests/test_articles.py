@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from retrieval.articles import MAX_ARTICLE_CHARS, read_sources
+from retrieval.ingest.articles import MAX_ARTICLE_CHARS, read_sources
 from retrieval.errors import SourceError
-from retrieval.outlets import UNKNOWN_OUTLET
+from retrieval.ingest.outlets import UNKNOWN_OUTLET
 
 from conftest import SEEDS, SHARED
 

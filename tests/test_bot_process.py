@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from retrieval.indexing import update_index
+from retrieval.store.indexing import update_index
 
 from bot_harness import TOKEN
 SECRET = TOKEN.split(":")[1]

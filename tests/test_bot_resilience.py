@@ -9,7 +9,7 @@ import logging
 
 import pytest
 
-from retrieval.indexing import update_index
+from retrieval.store.indexing import update_index
 
 from bot_harness import BotHarness, assert_quiet, bot_settings, make_data, send
 from conftest import SEEDS

@@ -12,7 +12,7 @@ from bot.limits import Page, PageStore, RateLimiter
 from bot.replies import more_callback, parse_more, sources_reply
 from bot.settings import BotSettings
 from retrieval.errors import ConfigError
-from retrieval.sources import OutletCoverage
+from retrieval.store.sources import OutletCoverage
 
 TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.articles import Article, read_sources
-from retrieval.chunking import ChunkingSettings, chunk_article
-from retrieval.cleaning import is_furniture
+from retrieval.ingest.articles import Article, read_sources
+from retrieval.ingest.chunking import ChunkingSettings, chunk_article
+from retrieval.ingest.cleaning import is_furniture
 from retrieval.errors import ConfigError
 
 from conftest import SEEDS

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.cleaning import clean_article_text, is_furniture
+from retrieval.ingest.cleaning import clean_article_text, is_furniture
 
 from conftest import SEEDS
 

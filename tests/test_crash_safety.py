@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from retrieval.index import CURRENT, load_index
-from retrieval.indexing import update_index
-from retrieval.search import Searcher
+from retrieval.store.index import CURRENT, load_index
+from retrieval.store.indexing import update_index
+from retrieval.search.search import Searcher
 
 from conftest import ROOT, SEEDS, SHARED
 

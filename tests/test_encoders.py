@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval import int8_build
-from retrieval.articles import read_sources
-from retrieval.encoders import GRAPH, TOKENIZER, OpenVINOEncoder
+from retrieval.model import int8_build
+from retrieval.ingest.articles import read_sources
+from retrieval.model.encoders import GRAPH, TOKENIZER, OpenVINOEncoder
 from retrieval.errors import ConfigError, IndexFolderError, ModelBuildError
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.model_build import MARKER, build_folder
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.model.model_build import MARKER, build_folder
 from retrieval.settings import RetrievalSettings
-from retrieval.word_table import mapped_word_embeddings
+from retrieval.model.word_table import mapped_word_embeddings
 
 from conftest import SEEDS
 
@@ -126,7 +126,7 @@ def test_int8_build_is_quiet_on_stdout_cached_and_deterministic(built_model, emb
     import hashlib
     import shutil
 
-    from retrieval.model_build import BuiltModel
+    from retrieval.model.model_build import BuiltModel
 
     session = int8_build.ensure_int8_model(built_model)   # built by the embedder fixture
     float_copy = tmp_path / built_model.path.name

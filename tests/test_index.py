@@ -8,11 +8,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from retrieval.chunking import Passage, passage_id
+from retrieval.ingest.chunking import Passage, passage_id
 from retrieval.errors import IndexFolderError
-from retrieval.index import (CURRENT, FORMAT_VERSION, MANIFEST, PASSAGES, ArticleSummary, Manifest,
+from retrieval.store.index import (CURRENT, FORMAT_VERSION, MANIFEST, PASSAGES, ArticleSummary, Manifest,
                              current_generation, load_index, save_index)
-from retrieval.lexical import LexicalIndex
+from retrieval.store.lexical import LexicalIndex
 
 MODEL = "test-model"
 
@@ -169,7 +169,7 @@ def test_broad_and_narrow_filters_on_exact_index_agree_with_brute_force(tmp_path
 
 
 def test_vector_index_choice():
-    from retrieval.index import HNSW_FROM, choose_vector_index
+    from retrieval.store.index import HNSW_FROM, choose_vector_index
 
     assert choose_vector_index("auto", HNSW_FROM - 1) == "exact"
     assert choose_vector_index("auto", HNSW_FROM) == "hnsw"

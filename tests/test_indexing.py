@@ -11,11 +11,11 @@ from contextlib import contextmanager
 import numpy as np
 import pytest
 
-from retrieval.embedding import Embedder
+from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
-from retrieval.index import CURRENT, load_index
-from retrieval.indexing import _locked, remove_articles, update_index
-from retrieval.search import Searcher
+from retrieval.store.index import CURRENT, load_index
+from retrieval.store.indexing import _locked, remove_articles, update_index
+from retrieval.search.search import Searcher
 
 from conftest import SEEDS, SHARED
 

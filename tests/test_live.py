@@ -10,10 +10,10 @@ import threading
 import numpy as np
 import pytest
 
-from retrieval.embedding import Embedder
-from retrieval.index import CURRENT, current_generation
-from retrieval.indexing import update_index
-from retrieval.live import LiveIndex
+from retrieval.model.embedding import Embedder
+from retrieval.store.index import CURRENT, current_generation
+from retrieval.store.indexing import update_index
+from retrieval.store.live import LiveIndex
 
 from bot.answers import AnswerService
 
@@ -83,7 +83,7 @@ def test_a_damaged_new_index_is_skipped_and_the_old_one_keeps_answering(tmp_path
     shutil.copytree(current_generation(folder), broken)
     (broken / "passages.jsonl").write_text("{half", encoding="utf-8")
     (folder / CURRENT).write_text("gen-broken\n")
-    with caplog.at_level(logging.WARNING, logger="retrieval.live"):
+    with caplog.at_level(logging.WARNING, logger="retrieval.store.live"):
         assert live.refresh() is False
         assert live.refresh() is False  # not retried, not logged again
     assert len([r for r in caplog.records if "could not be loaded" in r.message]) == 1

@@ -10,10 +10,10 @@ import sys
 
 import pytest
 
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.milvus_indexing import store_spec
-from retrieval.milvus_store import MilvusStore
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.store.milvus_indexing import store_spec
+from retrieval.store.milvus_store import MilvusStore
 
 from conftest import ROOT, SEEDS, SHARED
 

@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 
 from retrieval.errors import IndexFolderError, UnknownOutlet
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.milvus_schema import names
-from retrieval.milvus_store import MilvusStore, StoredArticle, local_articles, spec_of
-from retrieval.search import Filters, Searcher
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.store.milvus_schema import names
+from retrieval.store.milvus_store import MilvusStore, StoredArticle, local_articles, spec_of
+from retrieval.search.search import Filters, Searcher
 
 from conftest import SEEDS, SHARED
 

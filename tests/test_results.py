@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval.chunking import Passage
-from retrieval.fusion import fuse, standardise, top_rows
-from retrieval.lexical import LexicalIndex, tokenize
-from retrieval.results import arrange, diversify, group_duplicates, highlight, near_duplicates
-from retrieval.search import Filters, Hit
+from retrieval.ingest.chunking import Passage
+from retrieval.search.fusion import fuse, standardise, top_rows
+from retrieval.store.lexical import LexicalIndex, tokenize
+from retrieval.search.results import arrange, diversify, group_duplicates, highlight, near_duplicates
+from retrieval.search.search import Filters, Hit
 from retrieval.errors import QuestionError
 
 QUOTE = ("Kami akan mengembangkan mekanisme perdagangan alternatif dan penyelesaian bersama yang tidak "

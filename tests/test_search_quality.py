@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from retrieval.errors import QuestionError
-from retrieval.indexing import update_index
-from retrieval.index import load_index
-from retrieval.search import Searcher
+from retrieval.store.indexing import update_index
+from retrieval.store.index import load_index
+from retrieval.search.search import Searcher
 
 from conftest import SEEDS
 

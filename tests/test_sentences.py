@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from retrieval.sentences import sentence_spans
+from retrieval.ingest.sentences import sentence_spans
 
 
 def split(text: str) -> list[str]:

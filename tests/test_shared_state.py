@@ -14,10 +14,10 @@ from bot.page_codec import PageFormatError, page_from_json, page_to_json
 from bot.redis_state import RedisLimiter, RedisPages, check_reachable, connect, namespace
 from bot.settings import BotSettings, shown_url
 from bot.state import MemoryLimiter, MemoryPages, open_state
-from retrieval.chunking import Passage
+from retrieval.ingest.chunking import Passage
 from retrieval.errors import ConfigError, StateError
-from retrieval.rerank import Answer
-from retrieval.search import Hit
+from retrieval.reader.rerank import Answer
+from retrieval.search.search import Hit
 
 from bot_harness import TOKEN
 from redis_server import RedisServer, free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.errors import ConfigError
-from retrieval.store_settings import StoreSettings
+from retrieval.store.store_settings import StoreSettings
 
 
 def test_defaults_keep_the_local_folder():

@@ -11,9 +11,9 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from retrieval.articles import Article
+from retrieval.ingest.articles import Article
 from retrieval.errors import ConfigError
-from retrieval.sentences import paragraph_sentences
+from retrieval.ingest.sentences import paragraph_sentences
 
 TokenCounter = Callable[[str], int]
 

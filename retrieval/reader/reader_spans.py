@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from retrieval.reader_inputs import Window
+from retrieval.reader.reader_inputs import Window
 
 MAX_ANSWER_TOKENS = 30
 

@@ -22,13 +22,13 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.articles import Article, ReadReport, read_sources
-from retrieval.chunking import ChunkingSettings, Passage, chunk_article
-from retrieval.embedding import Embedder
+from retrieval.ingest.articles import Article, ReadReport, read_sources
+from retrieval.ingest.chunking import ChunkingSettings, Passage, chunk_article
+from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
-from retrieval.index import (CURRENT, FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, check_folder,
+from retrieval.store.index import (CURRENT, FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, check_folder,
                              choose_vector_index, generations, load_index, recover_current, save_index)
-from retrieval.lexical import LexicalIndex, LexicalSettings
+from retrieval.store.lexical import LexicalIndex, LexicalSettings
 
 log = logging.getLogger(__name__)
 LOCK = ".lock"

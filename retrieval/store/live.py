@@ -12,12 +12,12 @@ import logging
 import threading
 from pathlib import Path
 
-from retrieval.embedding import Embedder
+from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError
-from retrieval.index import current_generation, live_name, load_index
-from retrieval.reader import Reader
-from retrieval.search import Searcher
-from retrieval.sources import OutletCoverage, coverage
+from retrieval.store.index import current_generation, live_name, load_index
+from retrieval.reader.reader import Reader
+from retrieval.search.search import Searcher
+from retrieval.store.sources import OutletCoverage, coverage
 
 log = logging.getLogger(__name__)
 

@@ -31,12 +31,12 @@ from typing import get_args, get_origin, get_type_hints
 
 import numpy as np
 
-from retrieval.chunking import Passage
+from retrieval.ingest.chunking import Passage
 from retrieval.errors import IndexFolderError, UnknownOutlet
-from retrieval.filters import Filters
-from retrieval.fusion import top_rows
-from retrieval.lexical import LexicalIndex, LexicalSettings
-from retrieval.pool import Pool, local_pool
+from retrieval.search.filters import Filters
+from retrieval.search.fusion import top_rows
+from retrieval.store.lexical import LexicalIndex, LexicalSettings
+from retrieval.store.pool import Pool, local_pool
 
 log = logging.getLogger(__name__)
 

@@ -12,15 +12,15 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from retrieval.articles import Article
-from retrieval.chunking import ChunkingSettings, chunk_article
-from retrieval.embedding import Embedder
-from retrieval.index import ArticleSummary
-from retrieval.indexing import IndexReport, article_checksum, checksum, outlet_counts, read_to_index
-from retrieval.lexical import LexicalSettings
-from retrieval.milvus_schema import StoreSpec
-from retrieval.milvus_store import MilvusStore, StoredArticle
-from retrieval.store_settings import StoreSettings
+from retrieval.ingest.articles import Article
+from retrieval.ingest.chunking import ChunkingSettings, chunk_article
+from retrieval.model.embedding import Embedder
+from retrieval.store.index import ArticleSummary
+from retrieval.store.indexing import IndexReport, article_checksum, checksum, outlet_counts, read_to_index
+from retrieval.store.lexical import LexicalSettings
+from retrieval.store.milvus_schema import StoreSpec
+from retrieval.store.milvus_store import MilvusStore, StoredArticle
+from retrieval.store.store_settings import StoreSettings
 
 EMBED_BATCH = 256  # passages embedded together before they are written
 

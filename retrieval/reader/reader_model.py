@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.word_table import WORD_EMBEDDINGS
+from retrieval.model.word_table import WORD_EMBEDDINGS
 
-WEIGHTS = Path(__file__).parent / "data" / "reader" / "reader.safetensors"
+WEIGHTS = Path(__file__).parent.parent / "data" / "reader" / "reader.safetensors"
 FROZEN = (WORD_EMBEDDINGS, "pooler.dense.weight", "pooler.dense.bias")
 HEAD_PREFIX = "head."
 

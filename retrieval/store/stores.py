@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from retrieval.embedding import Embedder
-from retrieval.index import load_index
-from retrieval.indexing import IndexReport, build_if_missing, remove_articles, update_index
-from retrieval.live import LiveIndex, LiveStore
-from retrieval.reader import Reader
-from retrieval.store_settings import StoreSettings
+from retrieval.model.embedding import Embedder
+from retrieval.store.index import load_index
+from retrieval.store.indexing import IndexReport, build_if_missing, remove_articles, update_index
+from retrieval.store.live import LiveIndex, LiveStore
+from retrieval.reader.reader import Reader
+from retrieval.store.store_settings import StoreSettings
 
 
 def index_sources(stores: StoreSettings, sources: list[Path], folder: Path, embedder: Embedder, *,
                   sync: bool) -> IndexReport:
     """``newsbot index`` into the configured store."""
     if stores.store == "milvus":
-        from retrieval.milvus_indexing import open_milvus, update_milvus
+        from retrieval.store.milvus_indexing import open_milvus, update_milvus
 
         return update_milvus(sources, open_milvus(stores, embedder), embedder, sync=sync)
     return update_index(sources, folder, embedder, sync=sync)
@@ -25,7 +25,7 @@ def index_sources(stores: StoreSettings, sources: list[Path], folder: Path, embe
 def remove_ids(stores: StoreSettings, ids: list[str], folder: Path, embedder: Embedder) -> IndexReport:
     """``newsbot remove`` from the configured store."""
     if stores.store == "milvus":
-        from retrieval.milvus_indexing import open_milvus, remove_from_milvus
+        from retrieval.store.milvus_indexing import open_milvus, remove_from_milvus
 
         return remove_from_milvus(ids, open_milvus(stores, embedder))
     return remove_articles(ids, folder, embedder)
@@ -34,7 +34,7 @@ def remove_ids(stores: StoreSettings, ids: list[str], folder: Path, embedder: Em
 def searchable(stores: StoreSettings, folder: Path, embedder: Embedder):
     """What a Searcher searches: the loaded local index, or the Milvus collection."""
     if stores.store == "milvus":
-        from retrieval.milvus_indexing import open_milvus
+        from retrieval.store.milvus_indexing import open_milvus
 
         return open_milvus(stores, embedder)
     return load_index(folder, model=embedder.model_name)
@@ -44,7 +44,7 @@ def live(stores: StoreSettings, folder: Path, embedder: Embedder, reader: Reader
          build_from: list[Path] | None = None) -> LiveIndex | LiveStore:
     """The index a long-running process answers from; built from ``build_from`` when there is none yet."""
     if stores.store == "milvus":
-        from retrieval.milvus_indexing import open_milvus, update_milvus
+        from retrieval.store.milvus_indexing import open_milvus, update_milvus
 
         store = open_milvus(stores, embedder)
         if build_from and store.count() == 0:

@@ -15,8 +15,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from retrieval.reader import Reading
-from retrieval.reader_spans import sigmoid
+from retrieval.reader.reader import Reading
+from retrieval.reader.reader_spans import sigmoid
 
 READ_TOP = 3
 READER_WEIGHT = 1.5

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from retrieval.chunking import Passage
-from retrieval.filters import Filters
-from retrieval.fusion import CANDIDATES, top_rows
+from retrieval.ingest.chunking import Passage
+from retrieval.search.filters import Filters
+from retrieval.search.fusion import CANDIDATES, top_rows
 
 if TYPE_CHECKING:
-    from retrieval.index import PassageIndex
+    from retrieval.store.index import PassageIndex
 
 
 class TermWeights(Protocol):

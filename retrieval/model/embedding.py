@@ -10,11 +10,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.encoders import Encoder, OpenVINOEncoder, SentenceTransformerEncoder
-from retrieval.int8_build import ensure_int8_model
-from retrieval.model_build import PROMPTS, ensure_default_model
+from retrieval.model.encoders import Encoder, OpenVINOEncoder, SentenceTransformerEncoder
+from retrieval.model.int8_build import ensure_int8_model
+from retrieval.model.model_build import PROMPTS, ensure_default_model
 from retrieval.settings import RetrievalSettings
-from retrieval.word_table import mapped_word_embeddings
+from retrieval.model.word_table import mapped_word_embeddings
 
 log = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from retrieval.reader_inputs import Specials, Tokens, Window, passage_room, token_span, tokens, window_at
+from retrieval.reader.reader_inputs import Specials, Tokens, Window, passage_room, token_span, tokens, window_at
 
 # Questions taken from each set, and hard negatives made for each (None = all there are).
 DEFAULT_MIX = {

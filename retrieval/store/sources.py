@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.index import ArticleSummary
+from retrieval.store.index import ArticleSummary
 
 
 @dataclass(frozen=True)

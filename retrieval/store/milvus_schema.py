@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pymilvus import DataType, Function, FunctionType, MilvusClient
 
 from retrieval.errors import IndexFolderError
-from retrieval.lexical import LexicalSettings
+from retrieval.store.lexical import LexicalSettings
 
 FORMAT_VERSION = 1
 MANIFEST_KEY = "manifest"

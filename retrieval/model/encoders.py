@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.model_build import MAX_SEQ_LENGTH
+from retrieval.model.model_build import MAX_SEQ_LENGTH
 
 # The files of an int8 model folder (written by ``int8_build``).
 GRAPH = "model.xml"

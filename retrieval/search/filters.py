@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.articles import iso_day
+from retrieval.ingest.articles import iso_day
 from retrieval.errors import QuestionError
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")

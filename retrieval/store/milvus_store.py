@@ -5,7 +5,7 @@ One client API for an embedded Milvus (milvus-lite: a ``.db`` file) and a cluste
 upsert request carries whole articles, then their stale passages are deleted, then their
 article rows are written, so a killed write leaves every article either as it was or as it
 is now (for a moment both, each whole), and writing again finishes the job. Search builds the
-same candidate pool as the local store (``retrieval/pool.py``), so fusion ranks alike."""
+same candidate pool as the local store (``retrieval/store/pool.py``), so fusion ranks alike."""
 
 from __future__ import annotations
 
@@ -20,14 +20,14 @@ import numpy as np
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
-from retrieval.chunking import Passage
+from retrieval.ingest.chunking import Passage
 from retrieval.errors import IndexFolderError, UnknownOutlet
-from retrieval.filters import Filters
-from retrieval.fusion import CANDIDATES
-from retrieval.index import ArticleSummary
-from retrieval.lexical import tokenize
-from retrieval.milvus_schema import PLACEHOLDER, StoreSpec, check, create, names
-from retrieval.pool import Pool
+from retrieval.search.filters import Filters
+from retrieval.search.fusion import CANDIDATES
+from retrieval.store.index import ArticleSummary
+from retrieval.store.lexical import tokenize
+from retrieval.store.milvus_schema import PLACEHOLDER, StoreSpec, check, create, names
+from retrieval.store.pool import Pool
 
 # pymilvus warns on every iterator over milvus-lite ("failed to get mvccTs ... use client-side ts"):
 # nothing a user can act on. Its errors still show.

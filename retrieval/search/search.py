@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from retrieval.chunking import Passage
-from retrieval.embedding import Embedder
+from retrieval.ingest.chunking import Passage
+from retrieval.model.embedding import Embedder
 from retrieval.errors import QuestionError, UnreadableText
-from retrieval.filters import Filters
-from retrieval.fusion import DENSE_WEIGHT, fuse
-from retrieval.pool import CandidateSource, Pool
-from retrieval.reader import Reader
-from retrieval.rerank import Answer, ReaderMix, combine, is_answered_by_reader
-from retrieval.results import arrange
+from retrieval.search.filters import Filters
+from retrieval.search.fusion import DENSE_WEIGHT, fuse
+from retrieval.store.pool import CandidateSource, Pool
+from retrieval.reader.reader import Reader
+from retrieval.reader.rerank import Answer, ReaderMix, combine, is_answered_by_reader
+from retrieval.search.results import arrange
 
 MAX_QUESTION_CHARS = 1000
 MAX_RESULTS = 50

@@ -1,0 +1,1 @@
+"""Articles in: reading sources, cleaning text, sentences, outlets, cutting passages."""

@@ -1,0 +1,1 @@
+"""Questions in, cited passages out: filters, fusion, grouping, diversity and highlights."""
