@@ -19,8 +19,7 @@ from retrieval.reader.reader import ready_reader, reader_for
 from retrieval.search.search import Filters, SearchResult, Searcher, check_k
 from retrieval.settings import RetrievalSettings
 from retrieval.store.store_settings import StoreSettings
-from retrieval.store.stores import index_sources, live, remove_ids, searchable
-from retrieval.store.stats import index_stats
+from retrieval.store.stores import describe, index_sources, live, remove_ids, searchable
 
 from bot.answers import AnswerService
 from bot.app import build_application
@@ -127,7 +126,7 @@ def run_remove(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int
 
 def run_stats(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot stats``: describe the index."""
-    stats = index_stats(args.index, model=embedder.model_name)
+    stats = describe(StoreSettings.from_env(), args.index, embedder)
     out.write(json.dumps(asdict(stats), ensure_ascii=False) + "\n" if args.json else print_stats(stats))
     return 0
 

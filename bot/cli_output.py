@@ -98,7 +98,7 @@ def print_stats(stats: IndexStats) -> str:
             f"  articles {stats.articles:,}, passages {stats.passages:,}, outlets {len(stats.outlets)}",
             f"  dates {stats.first_date or '?'} to {stats.last_date or '?'}",
             f"  model {stats.model} ({stats.dimension} dimensions), vector search {stats.vector_index}",
-            f"  built {stats.created}; {stats.disk_bytes / 1e6:.1f} MB on disk, {memory} of memory for its data once loaded"]
+            f"  built {stats.created or '?'}; {stats.disk_bytes / 1e6:.1f} MB on disk, {memory} of memory for its data once loaded"]
     rows += [f"  {outlet}: {count:,}" for outlet, count in stats.outlets.items()]
     return "\n".join(rows) + "\n"
 

@@ -53,6 +53,11 @@ def test_index_reindex_ask_and_remove(cli_env, tmp_path):
     assert "Ushakov" in result["results"][0]["text"]
     filtered = newsbot(env, "ask", "--fast", "--outlet", "Nope", "Putin")
     assert filtered.returncode != 0 and "Nope" in filtered.stderr
+    stats = newsbot(env, "stats", "--json")
+    assert stats.returncode == 0, stats.stderr
+    described = json.loads(stats.stdout)
+    assert described["articles"] == 5 and described["passages"] > 5 and described["location"].startswith("Milvus")
+    assert sum(described["outlets"].values()) == 5 and described["disk_bytes"] > 0
     article = result["results"][0]["article_id"]
     removed = newsbot(env, "remove", article)
     assert removed.returncode == 0, removed.stderr

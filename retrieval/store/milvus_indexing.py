@@ -20,6 +20,7 @@ from retrieval.store.indexing import IndexReport, article_checksum, checksum, ou
 from retrieval.store.lexical import LexicalSettings
 from retrieval.store.milvus_schema import StoreSpec
 from retrieval.store.milvus_store import MilvusStore, StoredArticle
+from retrieval.store.stats import IndexStats
 from retrieval.store.store_settings import StoreSettings
 
 EMBED_BATCH = 256  # passages embedded together before they are written
@@ -130,3 +131,16 @@ def open_milvus(settings: StoreSettings, embedder: Embedder) -> MilvusStore:
     """The configured collection, created if missing, checked against this embedder if not."""
     return MilvusStore.open(settings.milvus_uri, settings.milvus_collection, store_spec(embedder),
                             settings.milvus_token)
+
+
+def milvus_stats(store: MilvusStore, spec: StoreSpec) -> IndexStats:
+    """``newsbot stats`` for a Milvus collection: what it holds; its size on disk for an embedded file."""
+    summaries = list(store.articles().values())
+    dates = sorted(s.date for s in summaries if s.date)
+    disk = Path(store.where)
+    size = sum(p.stat().st_size for p in [disk, *disk.rglob("*")] if p.is_file()) if not store.server and disk.exists() else 0
+    return IndexStats(
+        location=f"Milvus collection {store.collection!r} at {store.where}", articles=len(summaries),
+        passages=store.count(), outlets=outlet_counts(summaries), first_date=dates[0] if dates else None,
+        last_date=dates[-1] if dates else None, model=spec.model, dimension=spec.dimension,
+        vector_index="HNSW" if store.server else "FLAT", created="", disk_bytes=size, memory_bytes=None)

@@ -8,6 +8,7 @@ from retrieval.model.embedding import Embedder
 from retrieval.store.index import load_index
 from retrieval.store.indexing import IndexReport, build_if_missing, remove_articles, update_index
 from retrieval.store.live import LiveIndex, LiveStore
+from retrieval.store.stats import IndexStats, index_stats
 from retrieval.reader.reader import Reader
 from retrieval.store.store_settings import StoreSettings
 
@@ -29,6 +30,15 @@ def remove_ids(stores: StoreSettings, ids: list[str], folder: Path, embedder: Em
 
         return remove_from_milvus(ids, open_milvus(stores, embedder))
     return remove_articles(ids, folder, embedder)
+
+
+def describe(stores: StoreSettings, folder: Path, embedder: Embedder) -> IndexStats:
+    """``newsbot stats`` of the configured store."""
+    if stores.store == "milvus":
+        from retrieval.store.milvus_indexing import milvus_stats, open_milvus, store_spec
+
+        return milvus_stats(open_milvus(stores, embedder), store_spec(embedder))
+    return index_stats(folder, model=embedder.model_name)
 
 
 def searchable(stores: StoreSettings, folder: Path, embedder: Embedder):
