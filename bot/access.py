@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from telegram import Update
@@ -12,6 +13,8 @@ from bot.i18n import text as t
 
 if TYPE_CHECKING:
     from bot.handlers import Context
+
+log = logging.getLogger(__name__)
 
 
 def language_of(update: Update) -> str:
@@ -54,13 +57,23 @@ async def gate(update: Update, context: Context) -> None:
     """Stop updates from users and chats outside the allow-list, when one is set.
 
     Strangers are told so in private chats, inline and on buttons, within the same per-user
-    limit; past it, only their button presses are answered (silently)."""
+    limit; past it, only their button presses are answered (silently). Their update stops here
+    whatever happens while telling them: python-telegram-bot hands a handler's error to the error
+    handler and then goes on to the next group, so a failed reply (or limiter) must not let it through."""
     allowed = context.bot_data.allowed_ids
     if not allowed:
         return
     ids = {x.id for x in (update.effective_user, update.effective_chat) if x is not None}
     if ids & allowed:
         return
+    try:
+        await _tell_stranger(update, context)
+    except Exception:  # noqa: BLE001 - logged; the update is stopped either way
+        log.warning("could not tell a sender outside the allow-list so; their update is dropped", exc_info=True)
+    raise ApplicationHandlerStop
+
+
+async def _tell_stranger(update: Update, context: Context) -> None:
     private = update.effective_chat is not None and update.effective_chat.type == "private"
     limiter = context.bot_data.limiter
     within = limiter is None or (await limiter.check(sender_key(update))).allowed
@@ -68,4 +81,3 @@ async def gate(update: Update, context: Context) -> None:
         await notify(update, t("not_allowed", language_of(update)))
     elif update.callback_query:
         await update.callback_query.answer()
-    raise ApplicationHandlerStop

@@ -222,6 +222,22 @@ def test_allow_list(own_api, embedder, seed_index):
         harness.stop()
 
 
+def test_a_stranger_is_stopped_even_when_telling_them_fails(own_api, embedder, seed_index):
+    api = own_api
+    harness = BotHarness(bot_settings(api), make_data(embedder, seed_index, allowed=frozenset({777}))).start()
+    try:
+        stranger = next(_uids)
+        api.fail("sendMessage", 400, times=None)  # the "not allowed" notice is refused
+        api.push(message("Siapa Yuri Ushakov?", uid=stranger))
+        api.wait_for(lambda calls: any(m == "sendMessage" and p.get("chat_id") == stranger for m, p in calls))
+        api.clear_faults("sendMessage")
+        time.sleep(2)  # long enough for a search, had the update gone on to the handlers
+        assert api.sent("sendChatAction", stranger) == []
+        assert len(api.sent("sendMessage", stranger)) == 1
+    finally:
+        harness.stop()
+
+
 def test_filters_in_chat_and_bad_filter_advice(running, api):
     uid = next(_uids)
     (reply,) = send(api, message("media:Tribunnews Apa kata Putin tentang hubungan bilateral?", uid=uid), uid)
