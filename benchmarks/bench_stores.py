@@ -8,6 +8,11 @@ Milvus: its server process's RSS), and per question p50/p99 of the candidate poo
 retrievers, from a ready question vector) and of the whole search (embedding included).
 
     python benchmarks/bench_stores.py [--passages 100000] [--articles 600] [--queries 100]
+        [--stores local,milvus] [--vector-index exact|hnsw|auto] [--grow 1000]
+
+The local side also reports the memory of the same generation loaded the way format version 3
+kept it (every passage a Python object, from ``passages.jsonl``), and, with ``--grow N``, the time
+to write a generation with N more passages: the HNSW graph grown by them against built afresh.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import argparse
 import gc
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,7 +39,9 @@ from bench_scale import grow, grow_passages, percentiles, real_passages  # noqa:
 
 from retrieval.ingest.chunking import ChunkingSettings  # noqa: E402
 from retrieval.model.embedding import Embedder  # noqa: E402
-from retrieval.store.index import FORMAT_VERSION, ArticleSummary, Manifest, build_faiss, load_index, save_index  # noqa: E402
+from retrieval.store.index import (CURRENT, FORMAT_VERSION, MANIFEST, PASSAGES, VECTORS, ArticleSummary,  # noqa: E402
+                                   Manifest, _vector_index, build_faiss, choose_vector_index, load_index,
+                                   read_manifest, save_index)
 from retrieval.store.lexical import LexicalIndex, LexicalSettings  # noqa: E402
 from retrieval.store.milvus_indexing import store_spec  # noqa: E402
 from retrieval.store.milvus_store import MilvusStore, StoredArticle  # noqa: E402
@@ -97,24 +105,63 @@ def time_questions(searcher: Searcher, store, titles: list[str], queries: np.nda
     return {"pool_ms_p50_p99": percentiles(pools), "ask_ms_p50_p99": percentiles(whole)}
 
 
-def local_side(embedder, passages, vectors, titles, queries, folder: Path) -> dict:
+def local_side(embedder, passages, vectors, titles, queries, folder: Path, kind: str, grow_by: int) -> dict:
     articles, _ = summaries(passages)
     info = embedder.warm_up()
+    kind = choose_vector_index(kind, len(passages))
     started = time.perf_counter()
     lexical = LexicalIndex.build([p.text for p in passages])
     manifest = Manifest(FORMAT_VERSION, info.name, info.dimension, info.prompts,
                         asdict(ChunkingSettings(max_tokens=embedder.max_tokens)), asdict(LexicalSettings()),
-                        len(articles), len(passages), {}, "", {}, "exact")
-    save_index(folder, manifest, passages, articles, vectors, lexical)
+                        len(articles), len(passages), {}, "", {}, kind)
+    generation = save_index(folder, manifest, passages, articles, vectors, lexical)
     written = time.perf_counter() - started
     del lexical
     gc.collect()
     grown = loaded_rss_growth(folder, info.name)
+    report = {"vector_index": kind, "ingest_passages_per_s": round(len(passages) / written),
+              "ingest_s": round(written, 1), "memory_per_passage_kb": round(grown * 1024 / len(passages), 2)}
     index = load_index(folder, model=info.name)
-    report = {"ingest_passages_per_s": round(len(passages) / written), "ingest_s": round(written, 1),
-              "memory_per_passage_kb": round(grown * 1024 / len(passages), 2)}
     report.update(time_questions(Searcher(embedder, index), index, titles, queries))
+    del index
+    gc.collect()
+    legacy = folder.parent / "legacy"
+    as_version_3(generation, legacy)
+    report["version_3_memory_per_passage_kb"] = round(loaded_rss_growth(legacy, info.name) * 1024 / len(passages), 2)
+    old = load_index(legacy, model=info.name)
+    report["version_3"] = time_questions(Searcher(embedder, old), old, titles, queries)
+    del old
+    gc.collect()
+    if grow_by:
+        report["add_passages"] = grow_by
+        report.update(time_growth(generation, manifest.vector_index, vectors, grow_by))
     return report
+
+
+def as_version_3(generation: Path, folder: Path) -> None:
+    """A copy of ``generation`` as format version 3 wrote it (passages in passages.jsonl)."""
+    target = folder / generation.name
+    shutil.copytree(generation, target, ignore=shutil.ignore_patterns(PASSAGES))
+    with (target / "passages.jsonl").open("w", encoding="utf-8") as out:
+        for passage in load_index(generation.parent, model=read_manifest(generation).model).passages:
+            out.write(json.dumps(asdict(passage), ensure_ascii=False) + "\n")
+    data = json.loads((target / MANIFEST).read_text(encoding="utf-8"))
+    data["format_version"] = 3
+    data["checksums"] = {name: digest for name, digest in data["checksums"].items() if name != PASSAGES}
+    (target / MANIFEST).write_text(json.dumps(data), encoding="utf-8")
+    (folder / CURRENT).write_text(generation.name + "\n", encoding="utf-8")
+
+
+def time_growth(generation: Path, kind: str, vectors: np.ndarray, grow_by: int) -> dict:
+    """Seconds to make the vector index of a generation with ``grow_by`` more rows: grown, then built."""
+    more = np.concatenate([vectors, vectors[:grow_by]])
+    started = time.perf_counter()
+    _vector_index(more, kind, generation / VECTORS)
+    grown = time.perf_counter() - started
+    started = time.perf_counter()
+    build_faiss(more, kind)
+    built = time.perf_counter() - started
+    return {"vectors_grown_s": round(grown, 1), "vectors_built_s": round(built, 1)}
 
 
 def milvus_side(embedder, passages, vectors, titles, queries, path: Path) -> dict:
@@ -140,6 +187,10 @@ def main() -> None:
     parser.add_argument("--passages", type=int, default=100_000)
     parser.add_argument("--articles", type=int, default=600)
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--stores", default="local,milvus", help="which stores to measure, comma-separated")
+    parser.add_argument("--vector-index", default="exact", choices=["exact", "hnsw", "auto"],
+                        help="the local store's vector index")
+    parser.add_argument("--grow", type=int, default=0, help="also time adding this many passages (local)")
     args = parser.parse_args()
     embedder = Embedder(RetrievalSettings.from_env())
     base, titles = real_passages(CORPUS, args.articles, args.queries, embedder)
@@ -149,8 +200,11 @@ def main() -> None:
     queries = np.stack([embedder.embed_query(t) for t in titles])
     report = {"passages": args.passages, "cores": os.cpu_count()}
     with tempfile.TemporaryDirectory() as tmp:
-        report["local"] = local_side(embedder, passages, vectors, titles, queries, Path(tmp) / "index")
-        report["milvus_lite"] = milvus_side(embedder, passages, vectors, titles, queries, Path(tmp) / "bench.db")
+        if "local" in args.stores:
+            report["local"] = local_side(embedder, passages, vectors, titles, queries, Path(tmp) / "index",
+                                         args.vector_index, args.grow)
+        if "milvus" in args.stores:
+            report["milvus_lite"] = milvus_side(embedder, passages, vectors, titles, queries, Path(tmp) / "bench.db")
     print(json.dumps(report, indent=1))
 
 

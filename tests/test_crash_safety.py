@@ -21,10 +21,12 @@ KILL_POINTS = [
     ("embed_passages", 1, None),                                     # before anything is written
     ("save_index", 1, None),                                         # about to create the generation
     ("write_index", 1, set()),                                       # vectors being written
-    ("_write_jsonl", 2, {"vectors.faiss", "passages.jsonl"}),        # articles being written
-    ("save", 1, {"vectors.faiss", "passages.jsonl", "articles.jsonl"}),  # the BM25 index being written
-    ("_write_durable", 1, {"vectors.faiss", "passages.jsonl", "articles.jsonl", "lexical"}),  # manifest
-    ("_write_durable", 2, {"vectors.faiss", "passages.jsonl", "articles.jsonl", "lexical", "manifest.json"}),
+    ("write_table", 1, {"vectors.faiss"}),                           # passages about to be written
+    ("executemany", 1, {"vectors.faiss", "passages.sqlite"}),        # passages being written
+    ("_write_jsonl", 1, {"vectors.faiss", "passages.sqlite"}),       # articles being written
+    ("save", 1, {"vectors.faiss", "passages.sqlite", "articles.jsonl"}),  # the BM25 index being written
+    ("_write_durable", 1, {"vectors.faiss", "passages.sqlite", "articles.jsonl", "lexical"}),  # manifest
+    ("_write_durable", 2, {"vectors.faiss", "passages.sqlite", "articles.jsonl", "lexical", "manifest.json"}),
     ("_prune", 1, None),                                             # CURRENT replaced, nothing pruned yet
 ]
 

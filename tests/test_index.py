@@ -235,3 +235,27 @@ def test_an_index_path_that_is_a_file_is_named_as_such(tmp_path):
     (tmp_path / "index").write_text("")
     with pytest.raises(IndexFolderError, match="is a file, not an index folder"):
         load_index(tmp_path / "index", model=MODEL)
+
+
+def test_passages_are_read_from_disk_by_row(tmp_path):
+    save(tmp_path, n=5)
+    index = load_index(tmp_path, model=MODEL)
+    assert len(index.passages) == 5 and index.passages[-1] == passages(5)[4]
+    assert index.passages_at([3, 0, 3]) == [passages(5)[i] for i in (3, 0, 3)]
+    assert list(index.passages) == passages(5)
+    with pytest.raises(IndexError):
+        index.passages[5]
+
+
+def test_a_version_3_index_is_still_read(tmp_path):
+    generation = save(tmp_path, n=3)
+    (generation / PASSAGES).unlink()
+    (generation / "passages.jsonl").write_text(
+        "".join(json.dumps(p.__dict__) + "\n" for p in passages(3)), encoding="utf-8")
+    data = json.loads((generation / MANIFEST).read_text())
+    data["format_version"] = 3
+    data["checksums"] = {k.replace(PASSAGES, "passages.jsonl"): v for k, v in data["checksums"].items()
+                         if k != PASSAGES}
+    (generation / MANIFEST).write_text(json.dumps(data))
+    index = load_index(tmp_path, model=MODEL)
+    assert list(index.passages) == passages(3) and index.search(vectors(3)[1], 1)[0][1] == 1

@@ -13,7 +13,7 @@ import pytest
 
 from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
-from retrieval.store.index import CURRENT, load_index
+from retrieval.store.index import CURRENT, PASSAGES, load_index
 from retrieval.store.indexing import _locked, remove_articles, update_index
 from retrieval.search.search import Searcher
 
@@ -158,7 +158,7 @@ def test_a_second_writer_is_told_to_wait(indexed, seeds_copy, counting):
 
 def test_a_damaged_index_needs_sync_to_be_rebuilt(indexed, seeds_copy, counting):
     generation = indexed / (indexed / CURRENT).read_text().strip()
-    (generation / "passages.jsonl").write_text("{half", encoding="utf-8")
+    (generation / PASSAGES).write_text("{half", encoding="utf-8")
     with pytest.raises(IndexFolderError, match="damaged.*newsbot index --sync"):
         update_index([seeds_copy], indexed, counting)
     report = update_index([seeds_copy], indexed, counting, sync=True)
@@ -230,3 +230,69 @@ def test_an_unwritable_index_folder_is_found_before_embedding(seeds_copy, tmp_pa
         with pytest.raises(IndexFolderError, match="cannot write the index at .*--index or NEWSBOT_INDEX_DIR"):
             update_index([seeds_copy], tmp_path / "index", counting)
     assert counting.embedded == []
+
+
+@pytest.fixture
+def graph_builds(monkeypatch):
+    """Every vector index built from scratch while the test runs (kind, rows), the build still done."""
+    import retrieval.store.index as index_module
+
+    built, real = [], index_module.build_faiss
+    monkeypatch.setattr(index_module, "build_faiss", lambda vectors, kind="exact": built.append((kind, len(vectors)))
+                        or real(vectors, kind))
+    return built
+
+
+def test_adding_articles_to_an_hnsw_index_grows_its_graph(indexed, seeds_copy, tmp_path, settings, graph_builds):
+    from dataclasses import replace
+
+    hnsw = CountingEmbedder(replace(settings, vector_index="hnsw"))
+    update_index([seeds_copy], indexed, hnsw)
+    before = load_index(indexed, model=hnsw.model_name)
+    graph_builds.clear()
+    more = tmp_path / "more.jsonl"
+    with (SHARED / "corpora" / "indosum_articles.jsonl").open(encoding="utf-8") as lines:
+        more.write_text("".join(next(lines) for _ in range(2)), encoding="utf-8")
+    report = update_index([more], indexed, hnsw)
+    assert graph_builds == [] and report.added and report.embedded == len(hnsw.embedded) > 0
+    after = load_index(indexed, model=hnsw.model_name)
+    old = len(before.passages)
+    assert after.approximate and len(after.passages) == report.passages > old
+    assert [p.id for p in after.passages_at(range(old))] == [p.id for p in before.passages]
+    assert np.array_equal(after.vectors(np.arange(old)), before.vectors(np.arange(old)))
+    for row in (0, old - 1, old, len(after.passages) - 1):  # old and new rows are found by their own vector
+        assert after.search(after.vectors(np.array([row]))[0], 1)[0][1] == row
+
+
+def test_changing_an_article_builds_the_graph_again(indexed, seeds_copy, settings, graph_builds):
+    from dataclasses import replace
+
+    hnsw = CountingEmbedder(replace(settings, vector_index="hnsw"))
+    update_index([seeds_copy], indexed, hnsw)
+    graph_builds.clear()
+    article = seeds_copy / f"{KONTAN}.txt"
+    article.write_text(article.read_text(encoding="utf-8").rstrip() + "\n\nKalimat baru yang menutup berita ini.\n",
+                       encoding="utf-8")
+    report = update_index([seeds_copy], indexed, hnsw)
+    index = load_index(indexed, model=hnsw.model_name)
+    assert report.updated == [KONTAN] and graph_builds == [("hnsw", report.passages)]
+    assert index.approximate and index.search(index.vectors(np.array([0]))[0], 1)[0][1] == 0
+
+
+def test_a_version_3_index_is_rewritten_as_version_4_without_embedding(indexed, seeds_copy, counting):
+    from dataclasses import asdict
+
+    from retrieval.store.index import FORMAT_VERSION, MANIFEST
+
+    generation = indexed / (indexed / CURRENT).read_text().strip()
+    rows = list(load_index(indexed, model=counting.model_name).passages)
+    (generation / PASSAGES).unlink()
+    (generation / "passages.jsonl").write_text("".join(json.dumps(asdict(p)) + "\n" for p in rows), encoding="utf-8")
+    data = json.loads((generation / MANIFEST).read_text())
+    data["format_version"] = 3
+    data["checksums"] = {k: v for k, v in data["checksums"].items() if k != PASSAGES}
+    (generation / MANIFEST).write_text(json.dumps(data))
+    report = update_index([seeds_copy], indexed, counting)
+    assert report.location is not None and report.embedded == 0 and counting.embedded == []
+    index = load_index(indexed, model=counting.model_name)
+    assert index.manifest.format_version == FORMAT_VERSION and list(index.passages) == rows

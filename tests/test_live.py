@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from retrieval.model.embedding import Embedder
-from retrieval.store.index import CURRENT, current_generation
+from retrieval.store.index import CURRENT, PASSAGES, current_generation
 from retrieval.store.indexing import update_index
 from retrieval.store.live import LiveIndex
 
@@ -81,7 +81,7 @@ def test_a_damaged_new_index_is_skipped_and_the_old_one_keeps_answering(tmp_path
     live = LiveIndex(folder, embedder)
     broken = folder / "gen-broken"
     shutil.copytree(current_generation(folder), broken)
-    (broken / "passages.jsonl").write_text("{half", encoding="utf-8")
+    (broken / PASSAGES).write_text("{half", encoding="utf-8")
     (folder / CURRENT).write_text("gen-broken\n")
     with caplog.at_level(logging.WARNING, logger="retrieval.store.live"):
         assert live.refresh() is False

@@ -6,7 +6,7 @@ Layout of an index folder ``DIR``::
     DIR/<generation>/manifest.json   model, dimension, prompts, chunking, counts, checksums
     DIR/<generation>/vectors.faiss   inner-product FAISS index over normalised vectors: exact
                                      (flat) or, for large indexes, HNSW (approximate)
-    DIR/<generation>/passages.jsonl  one passage per line, in vector order
+    DIR/<generation>/passages.sqlite one passage per row, in vector order (read on demand)
     DIR/<generation>/articles.jsonl  one article summary per line
     DIR/<generation>/lexical/        the BM25 index (bm25s: JSON vocabulary, numpy arrays)
 
@@ -23,8 +23,10 @@ import json
 import logging
 import os
 import shutil
+import sqlite3
 import time
 import uuid
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import get_args, get_origin, get_type_hints
@@ -36,15 +38,20 @@ from retrieval.errors import IndexFolderError, UnknownOutlet
 from retrieval.search.filters import Filters
 from retrieval.search.fusion import top_rows
 from retrieval.store.lexical import LexicalIndex, LexicalSettings
+from retrieval.store.passage_table import NO_DATE, PassageTable, day_number, filter_columns, take, write_table
 from retrieval.store.pool import Pool, local_pool
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
+# Version 3 kept passages in passages.jsonl; such an index is still read (into memory), and the
+# next write turns it into version 4.
+READABLE_VERSIONS = (3, 4)
+LEGACY_PASSAGES = "passages.jsonl"
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
-PASSAGES = "passages.jsonl"
+PASSAGES = "passages.sqlite"
 ARTICLES = "articles.jsonl"
 LEXICAL = "lexical"
 VECTOR_INDEX_KINDS = ("auto", "exact", "hnsw")
@@ -92,9 +99,12 @@ class ArticleSummary:
 
 
 class PassageIndex:
-    """Passages with their vectors in FAISS and their BM25 index, row for row."""
+    """Passages with their vectors in FAISS and their BM25 index, row for row.
 
-    def __init__(self, manifest: Manifest, passages: list[Passage], faiss_index, lexical: LexicalIndex,
+    ``passages`` is a list (an index built in memory) or a ``PassageTable`` (a loaded index, whose
+    texts stay on disk)."""
+
+    def __init__(self, manifest: Manifest, passages: Sequence[Passage], faiss_index, lexical: LexicalIndex,
                  articles: list[ArticleSummary] | None = None, generation: str = "") -> None:
         self.manifest = manifest
         self.passages = passages
@@ -104,12 +114,16 @@ class PassageIndex:
         self._faiss = faiss_index
         self.matrix = stored_vectors(faiss_index)
         self.approximate = manifest.vector_index == "hnsw"
-        # Filters are vectorised: outlets as small integer codes, ISO dates as fixed-width strings
-        # ("" sorts before every date). A filtered question over 1M passages stays in milliseconds.
-        outlet_names = [p.outlet.casefold() for p in passages]
+        # Filters are vectorised: outlets as small integer codes, dates as day numbers (a passage
+        # without one sorts before every day). A filtered question over 1M passages stays in milliseconds.
+        outlets, self._days = filter_columns(passages)
+        outlet_names = [o.casefold() for o in outlets]
         self._outlet_codes_by_name = {name: code for code, name in enumerate(dict.fromkeys(outlet_names))}
         self._outlet_codes = np.array([self._outlet_codes_by_name[n] for n in outlet_names], dtype=np.int32)
-        self._dates = np.array([p.date or "" for p in passages], dtype="U10")
+
+    def passages_at(self, rows) -> list[Passage]:
+        """The passages of ``rows``, in that order."""
+        return take(self.passages, rows)
 
     def search(self, vector: np.ndarray, k: int, allowed: np.ndarray | None = None) -> list[tuple[float, int]]:
         """The ``k`` rows nearest to ``vector`` (among ``allowed`` rows), best first, as (score, row)."""
@@ -155,9 +169,9 @@ class PassageIndex:
             codes = [known[o.casefold()] for o in outlets if o.casefold() in known]
             allowed &= np.isin(self._outlet_codes, np.array(codes, dtype=np.int32))
         if since is not None:
-            allowed &= self._dates >= since  # "" (no date) sorts before any date
+            allowed &= self._days >= day_number(since)  # no date sorts before any day
         if until is not None:
-            allowed &= (self._dates != "") & (self._dates <= until)
+            allowed &= (self._days != NO_DATE) & (self._days <= day_number(until))
         return allowed
 
 
@@ -215,6 +229,23 @@ def build_faiss(vectors: np.ndarray, kind: str = "exact"):
     return index
 
 
+def _vector_index(vectors: np.ndarray, kind: str, extends: Path | None):
+    """HNSW grown from ``extends`` by the rows it lacks, when it can be; otherwise built afresh."""
+    import faiss
+
+    if kind == "hnsw" and extends is not None:
+        try:
+            index = faiss.read_index(str(extends))
+        except RuntimeError:
+            index = None
+        if isinstance(index, faiss.IndexHNSWFlat) and index.d == vectors.shape[1] and index.ntotal <= len(vectors):
+            index.hnsw.efConstruction = HNSW_EF_CONSTRUCTION
+            if index.ntotal < len(vectors):
+                index.add(np.ascontiguousarray(vectors[index.ntotal:], dtype=np.float32))
+            return index
+    return build_faiss(vectors, kind)
+
+
 def stored_vectors(faiss_index) -> np.ndarray:
     """The vectors a flat or HNSW-flat index stores, as a read-only view (no copy)."""
     import faiss
@@ -227,9 +258,12 @@ def stored_vectors(faiss_index) -> np.ndarray:
     return view
 
 
-def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articles: list[ArticleSummary],
-               vectors: np.ndarray, lexical: LexicalIndex) -> Path:
-    """Write a new generation under ``folder`` and make it current; returns its path."""
+def save_index(folder: Path, manifest: Manifest, passages: Sequence[Passage], articles: list[ArticleSummary],
+               vectors: np.ndarray, lexical: LexicalIndex, *, extends: Path | None = None) -> Path:
+    """Write a new generation under ``folder`` and make it current; returns its path.
+
+    ``extends``: the previous generation's vector file, when its rows are this one's first rows
+    unchanged; an HNSW graph then grows by the new rows instead of being built again."""
     import faiss
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -237,8 +271,8 @@ def save_index(folder: Path, manifest: Manifest, passages: list[Passage], articl
     generation = folder / f"gen-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     generation.mkdir()
     try:
-        faiss.write_index(build_faiss(vectors, manifest.vector_index), str(generation / VECTORS))
-        _write_jsonl(generation / PASSAGES, (asdict(p) for p in passages))
+        faiss.write_index(_vector_index(vectors, manifest.vector_index, extends), str(generation / VECTORS))
+        write_table(generation / PASSAGES, passages)
         _write_jsonl(generation / ARTICLES, (asdict(a) for a in articles))
         lexical.save(generation / LEXICAL)
         checksums = {str(path.relative_to(generation)): _sha256(path)
@@ -262,10 +296,10 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
     generation = current_generation(folder)
     manifest = read_manifest(generation)
     rebuild = rebuild_hint(folder)
-    if manifest.format_version != FORMAT_VERSION:
+    if manifest.format_version not in READABLE_VERSIONS:
         raise IndexFolderError(
             f"the index at {folder} has format version {manifest.format_version}, this newsbot reads "
-            f"version {FORMAT_VERSION}; {rebuild}")
+            f"versions {', '.join(map(str, READABLE_VERSIONS))}; {rebuild}")
     if manifest.model != model:
         raise IndexFolderError(
             f"the index at {folder} was built with model {manifest.model!r} but newsbot is set to use "
@@ -276,10 +310,11 @@ def load_index(folder: Path, *, model: str) -> PassageIndex:
         raise IndexFolderError(f"the index at {folder} is damaged ({altered} is missing or altered); {rebuild}")
     try:
         vectors = faiss.read_index(str(generation / VECTORS))
-        passages = [Passage(**row) for row in _read_jsonl(generation / PASSAGES)]
+        passages = (PassageTable(generation / PASSAGES) if manifest.format_version == FORMAT_VERSION
+                    else [Passage(**row) for row in _read_jsonl(generation / LEGACY_PASSAGES)])
         articles = [ArticleSummary(**row) for row in _read_jsonl(generation / ARTICLES)]
         lexical = LexicalIndex.load(generation / LEXICAL, LexicalSettings(**manifest.lexical))
-    except (RuntimeError, TypeError, ValueError, IndexFolderError) as exc:
+    except (RuntimeError, TypeError, ValueError, IndexFolderError, sqlite3.Error) as exc:
         raise IndexFolderError(f"the index at {folder} cannot be read ({exc}); {rebuild}") from exc
     if vectors.ntotal != len(passages) or vectors.d != manifest.dimension or lexical.size != len(passages):
         raise IndexFolderError(f"the index at {folder} is inconsistent (vectors and passages differ); {rebuild}")

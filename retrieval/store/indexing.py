@@ -26,7 +26,7 @@ from retrieval.ingest.articles import Article, ReadReport, read_sources
 from retrieval.ingest.chunking import ChunkingSettings, Passage, chunk_article
 from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
-from retrieval.store.index import (CURRENT, FORMAT_VERSION, ArticleSummary, Manifest, PassageIndex, check_folder,
+from retrieval.store.index import (CURRENT, FORMAT_VERSION, VECTORS, ArticleSummary, Manifest, PassageIndex, check_folder,
                              choose_vector_index, generations, load_index, recover_current, save_index)
 from retrieval.store.lexical import LexicalIndex, LexicalSettings
 
@@ -258,17 +258,22 @@ def _wanted(read: list[Article], previous: _Previous | None, sync: bool, report:
         report.kept, gone = gone, []
     report.unchanged = sum(isinstance(entry, str) for entry in wanted)
     report.removed = gone
+    # Kept articles first, in their previous order, then the new and changed ones: when nothing is
+    # removed or changed, the previous rows stay the first rows and the vector graph only grows.
+    order = {article_id: position for position, article_id in enumerate(old)}
+    wanted.sort(key=lambda entry: (0, order[entry]) if isinstance(entry, str) else (1, 0))
     return wanted
 
 
 def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previous: _Previous | None,
             wanted: list[str | Article], report: IndexReport, started: float) -> IndexReport:
     """Write the new generation (unless nothing changed) and fill in the report."""
-    if previous is not None and not report.changed and not _search_kind_changes(previous, embedder):
+    if (previous is not None and not report.changed and not _search_kind_changes(previous, embedder)
+            and previous.index.manifest.format_version == FORMAT_VERSION):
         _summarise(report, list(previous.articles.values()), len(previous.index.passages), started)
         return report
     info = embedder.warm_up()
-    passages, summaries, vectors = _assemble(wanted, previous, chunking, embedder, report)
+    passages, summaries, vectors, grows = _assemble(wanted, previous, chunking, embedder, report)
     embedded = time.perf_counter()
     lexical_settings = LexicalSettings()
     lexical = LexicalIndex.build([p.text for p in passages], lexical_settings)
@@ -278,7 +283,8 @@ def _commit(folder: Path, embedder: Embedder, chunking: ChunkingSettings, previo
         passages=len(passages), outlets=outlet_counts(summaries), created=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         checksums={}, vector_index=choose_vector_index(embedder.settings.vector_index, len(passages)),
     )
-    report.location = save_index(folder, manifest, passages, summaries, vectors, lexical)
+    report.location = save_index(folder, manifest, passages, summaries, vectors, lexical,
+                                 extends=folder / previous.index.generation / VECTORS if grows else None)
     report.seconds["lexical+save"] = time.perf_counter() - embedded
     _summarise(report, summaries, len(passages), started)
     return report
@@ -300,15 +306,20 @@ def outlet_counts(summaries: list[ArticleSummary]) -> dict[str, int]:
 
 
 def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking: ChunkingSettings,
-              embedder: Embedder, report: IndexReport) -> tuple[list[Passage], list[ArticleSummary], np.ndarray]:
-    """Passages, article summaries and vectors of the new index, embedding only unseen passage texts."""
+              embedder: Embedder, report: IndexReport) -> tuple[list[Passage], list[ArticleSummary], np.ndarray,
+                                                               bool]:
+    """Passages, article summaries and vectors of the new index, embedding only unseen passage texts,
+    and whether the previous rows are the new index's first rows, unchanged (it only grows)."""
     passages: list[Passage] = []
     summaries: list[ArticleSummary] = []
     sources: list[int | None] = []  # per passage: the previous row holding its vector, or None to embed
+    opening: list[int] = []  # the previous rows that open the new index, before any new passage
     for entry in wanted:
         if isinstance(entry, str):
             rows = previous.rows[entry]
-            passages += [previous.index.passages[r] for r in rows]
+            if len(opening) == len(passages):
+                opening += rows
+            passages += previous.index.passages_at(rows)
             sources += rows
             summaries.append(previous.articles[entry])
             continue
@@ -328,4 +339,5 @@ def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking:
         vectors[reused] = previous.index.vectors(np.array([sources[i] for i in reused]))
     if fresh:
         vectors[fresh] = new_vectors
-    return passages, summaries, vectors
+    grows = previous is not None and opening == list(range(len(previous.index.passages)))
+    return passages, summaries, vectors, grows

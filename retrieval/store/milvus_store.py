@@ -254,6 +254,6 @@ def local_articles(index) -> list[StoredArticle]:
     rows: dict[str, list[int]] = {}
     for row, passage in enumerate(index.passages):
         rows.setdefault(passage.article_id, []).append(row)
-    return [StoredArticle(summary, [index.passages[r] for r in rows[summary.id]],
+    return [StoredArticle(summary, index.passages_at(rows[summary.id]),
                           index.vectors(np.array(rows[summary.id], dtype=np.int64)))
             for summary in index.articles if summary.id in rows]

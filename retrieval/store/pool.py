@@ -54,4 +54,4 @@ def local_pool(index: PassageIndex, question: str, query: np.ndarray, filters: F
     lexical_rows = [r for r in top_rows(lexical_all, CANDIDATES, allowed) if lexical_all[r] > 0]
     rows = np.array(sorted({row for _, row in dense_found} | set(lexical_rows)), dtype=np.int64)
     vectors = index.vectors(rows)
-    return Pool([index.passages[r] for r in rows], vectors, vectors @ query, lexical_all[rows])
+    return Pool(index.passages_at(rows), vectors, vectors @ query, lexical_all[rows])
