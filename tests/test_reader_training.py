@@ -15,10 +15,10 @@ from conftest import SHARED
 pytestmark = pytest.mark.slow
 
 
-def tiny_run(out, model_cache, env):
+def tiny_run(out, model_cache, env, *extra):
     done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),
                            "--out", str(out), "--cache", str(model_cache), "--limit", "4", "--max-steps", "2",
-                           "--valid-limit", "4", "--layers", "2", "--checkpoint-every", "1"],
+                           "--valid-limit", "4", "--layers", "2", "--checkpoint-every", "1", *extra],
                           capture_output=True, text=True, env=env, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     return out / "reader.safetensors"
@@ -35,3 +35,16 @@ def test_a_tiny_training_run_is_deterministic_and_loads(tmp_path, model_cache, b
     assert not (tmp_path / "a" / ".reader.safetensors.tmp").exists()
     net, _ = network_from_weights(built_model.path, first)
     assert len(net.encoder.encoder.layer) == 2
+
+
+def test_several_passes_keep_the_best_judged_one(tmp_path, model_cache, built_model, cli_env):
+    weights = tiny_run(tmp_path / "c", model_cache, cli_env, "--mix", "full", "--epochs", "2", "--batch", "4")
+    _, meta = read_weights(weights)
+    assert meta["mix"] == "full" and meta["epochs"] == 2 and meta["kept_epoch"] in (1, 2)
+    assert meta["valid_idk_mrc"]["questions"] == 4
+
+
+def test_no_passes_is_refused(tmp_path, cli_env):
+    done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),
+                           "--out", str(tmp_path), "--epochs", "0"], capture_output=True, text=True, env=cli_env)
+    assert done.returncode == 2 and "--epochs must be at least 1" in done.stderr

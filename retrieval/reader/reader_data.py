@@ -28,6 +28,15 @@ DEFAULT_MIX = {
     "english_qa": (2500, 600),
     "facqa": (None, 600),
 }
+# Every question of every set, and a hard negative for most answerable ones: for a longer run
+# (several passes, an accelerator) than the 2-core default.
+FULL_MIX = {
+    "idk_mrc": (None, 3000),
+    "squad2_id": (None, 2500),
+    "english_qa": (None, 2500),
+    "facqa": (None, 1000),
+}
+MIXES = {"default": DEFAULT_MIX, "full": FULL_MIX}
 
 
 @dataclass(frozen=True)
@@ -150,4 +159,4 @@ def validation_pairs(root: Path) -> list[tuple[Question, str]]:
     return [(q, passages[q.passage_id]) for q in questions]
 
 
-__all__ = ["Example", "Question", "Tokens", "batches", "build_examples", "validation_pairs"]
+__all__ = ["MIXES", "Example", "Question", "Tokens", "batches", "build_examples", "validation_pairs"]

