@@ -14,6 +14,7 @@ from typing import TextIO
 
 from retrieval.model.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
+from retrieval.fetch.web_sources import fetch_settings_from_env, is_url, read_pages
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
 from retrieval.reader.reader import ready_reader, reader_for
 from retrieval.search.search import Filters, SearchResult, Searcher, check_k
@@ -41,9 +42,11 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     index_help = f"index folder (default: {settings.index_dir}, or NEWSBOT_INDEX_DIR)"
-    index = commands.add_parser("index", help="add or update articles from files or folders (only changes are embedded)")
-    index.add_argument("paths", nargs="*", type=Path, metavar="PATH",
-                       help="article files (.txt, .jsonl) or folders; default: seeds/")
+    index = commands.add_parser("index", help="add or update articles from files, folders or article pages "
+                                              "(only changes are embedded)")
+    index.add_argument("paths", nargs="*", metavar="PATH|URL",
+                       help="article files (.txt, .jsonl), folders, or http(s) addresses of article pages; "
+                            "default: seeds/")
     index.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
     index.add_argument("--sync", action="store_true",
                        help="mirror the sources: also remove indexed articles that are not in them")
@@ -107,8 +110,13 @@ def run_eval(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
 
 def run_index(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot index``: read, chunk, embed what changed and save; print what changed."""
-    report = index_sources(StoreSettings.from_env(), args.paths or DEFAULT_SOURCES, args.index, embedder,
-                           sync=args.sync)
+    urls = [source for source in args.paths if is_url(source)]
+    if urls and args.sync:
+        raise ConfigError("--sync mirrors files and folders; index article pages without it")
+    paths = [Path(source) for source in args.paths if not is_url(source)]
+    pages = read_pages(urls, fetch_settings_from_env(os.environ)) if urls else None
+    report = index_sources(StoreSettings.from_env(), paths if urls else paths or DEFAULT_SOURCES, args.index,
+                           embedder, sync=args.sync, pages=pages)
     print_index_report(report, out)
     if report.unreadable:
         print(f"newsbot: error: {len(report.unreadable)} source(s) could not be read (listed above); "

@@ -80,10 +80,11 @@ def article_checksum(article: Article) -> str:
 
 
 def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync: bool = False,
-                 chunking: ChunkingSettings | None = None) -> IndexReport:
-    """Add or update every article in ``sources``; with ``sync``, also drop articles not in them."""
+                 chunking: ChunkingSettings | None = None, pages: ReadReport | None = None) -> IndexReport:
+    """Add or update every article in ``sources`` (and ``pages``, articles read from the web);
+    with ``sync``, also drop articles not in them."""
     started = time.perf_counter()
-    read, report = read_to_index(sources)
+    read, report = read_to_index(sources, pages)
     with _locked(folder):
         previous = _previous(folder, embedder, sync, report)
         chunking = chunking or ChunkingSettings(max_tokens=_model_limit(previous, embedder))
@@ -92,17 +93,22 @@ def update_index(sources: list[Path], folder: Path, embedder: Embedder, *, sync:
         return _commit(folder, embedder, chunking, previous, wanted, report, started)
 
 
-def read_to_index(sources: list[Path]) -> tuple[ReadReport, IndexReport]:
-    """The articles of ``sources`` and a report of the reading; SourceError when none could be read."""
-    read = read_sources(sources)
+def read_to_index(sources: list[Path], pages: ReadReport | None = None) -> tuple[ReadReport, IndexReport]:
+    """The articles of ``sources`` and ``pages`` and a report of the reading; SourceError when none
+    could be read."""
+    read = read_sources(sources) if sources or pages is None else ReadReport()
+    if pages is not None:
+        read.articles += pages.articles
+        read.skipped += pages.skipped
     report = IndexReport(read=len(read.articles), skipped=read.skipped, warnings=read.warnings,
                          unreadable=read.unreadable)
     if not read.articles:
-        raise SourceError(nothing_read(sources, read.skipped))
+        raise SourceError(nothing_read([*map(str, sources), *(u for u, _ in (pages.skipped if pages else []))],
+                                       read.skipped))
     return read, report
 
 
-def nothing_read(sources: list[Path], skipped: list[tuple[str, str]]) -> str:
+def nothing_read(sources: list[Path | str], skipped: list[tuple[str, str]]) -> str:
     """The error for sources that held no article: what was tried, and why each input was skipped."""
     names = ", ".join(str(s) for s in sources)
     reasons = "".join(f"; {where}: {why}" for where, why in skipped[:5])

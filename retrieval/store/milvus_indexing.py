@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from retrieval.ingest.articles import Article
+from retrieval.ingest.articles import Article, ReadReport
 from retrieval.ingest.chunking import ChunkingSettings, chunk_article
 from retrieval.model.embedding import Embedder
 from retrieval.store.index import ArticleSummary
@@ -27,10 +27,11 @@ EMBED_BATCH = 256  # passages embedded together before they are written
 
 
 def update_milvus(sources: list[Path], store: MilvusStore, embedder: Embedder, *, sync: bool = False,
-                  chunking: ChunkingSettings | None = None) -> IndexReport:
-    """Add or update every article in ``sources``; with ``sync``, also delete articles not in them."""
+                  chunking: ChunkingSettings | None = None, pages: ReadReport | None = None) -> IndexReport:
+    """Add or update every article in ``sources`` (and ``pages``, articles read from the web);
+    with ``sync``, also delete articles not in them."""
     started = time.perf_counter()
-    read, report = read_to_index(sources)
+    read, report = read_to_index(sources, pages)
     chunking = chunking or ChunkingSettings(max_tokens=embedder.max_tokens)
     old = store.articles()
     changed = _changed(read.articles, old, report)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from retrieval.ingest.articles import ReadReport
 from retrieval.model.embedding import Embedder
 from retrieval.store.index import load_index
 from retrieval.store.indexing import IndexReport, build_if_missing, remove_articles, update_index
@@ -14,13 +15,13 @@ from retrieval.store.store_settings import StoreSettings
 
 
 def index_sources(stores: StoreSettings, sources: list[Path], folder: Path, embedder: Embedder, *,
-                  sync: bool) -> IndexReport:
-    """``newsbot index`` into the configured store."""
+                  sync: bool, pages: ReadReport | None = None) -> IndexReport:
+    """``newsbot index`` into the configured store (``pages``: articles already read from the web)."""
     if stores.store == "milvus":
         from retrieval.store.milvus_indexing import open_milvus, update_milvus
 
-        return update_milvus(sources, open_milvus(stores, embedder), embedder, sync=sync)
-    return update_index(sources, folder, embedder, sync=sync)
+        return update_milvus(sources, open_milvus(stores, embedder), embedder, sync=sync, pages=pages)
+    return update_index(sources, folder, embedder, sync=sync, pages=pages)
 
 
 def remove_ids(stores: StoreSettings, ids: list[str], folder: Path, embedder: Embedder) -> IndexReport:
