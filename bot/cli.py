@@ -25,6 +25,7 @@ from retrieval.store.stores import describe, index_sources, live, remove_ids, se
 from bot.answers import AnswerService
 from bot.app import build_application
 from bot.chat import chat, keep_undecodable
+from bot.cli_feeds import run_feeds, run_fetch
 from bot.cli_output import printable, print_hits, print_index_report, print_scores, print_stats, result_json
 from bot.handlers import BotData
 from bot.logs import configure_logging
@@ -50,6 +51,20 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     index.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
     index.add_argument("--sync", action="store_true",
                        help="mirror the sources: also remove indexed articles that are not in them")
+
+    feeds = commands.add_parser("feeds", help="the RSS/Atom/RDF feeds `newsbot fetch` follows")
+    feed_commands = feeds.add_subparsers(dest="feeds_command", required=True, metavar="ACTION")
+    feeds_add = feed_commands.add_parser("add", help="follow a feed")
+    feeds_add.add_argument("url", metavar="URL", help="the feed's http(s) address")
+    feeds_add.add_argument("--outlet", help="the outlet to credit (default: the site's own name)")
+    feeds_remove = feed_commands.add_parser("remove", help="stop following a feed")
+    feeds_remove.add_argument("url", metavar="URL")
+    feeds_list = feed_commands.add_parser("list", help="every feed with its last fetch: new, failed, last error")
+    for sub in (feeds_add, feeds_remove, feeds_list):
+        sub.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+
+    fetch = commands.add_parser("fetch", help="read every followed feed once and index the new articles")
+    fetch.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
 
     remove = commands.add_parser("remove", help="remove articles from the index by id")
     remove.add_argument("ids", nargs="+", metavar="ID", help="article ids (as `newsbot ask --json` shows them)")
@@ -227,6 +242,10 @@ def main(argv: list[str] | None = None) -> int:
             return run_index(args, embedder, sys.stdout)
         if args.command == "remove":
             return run_remove(args, embedder, sys.stdout)
+        if args.command == "feeds":
+            return run_feeds(args, sys.stdout)
+        if args.command == "fetch":
+            return run_fetch(args, embedder, sys.stdout)
         if args.command == "stats":
             return run_stats(args, embedder, sys.stdout)
         if args.command == "ask":

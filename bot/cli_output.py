@@ -6,6 +6,7 @@ import textwrap
 from typing import TextIO
 
 from retrieval.evaluation import Scores
+from retrieval.fetch.feed_list import Feed
 from retrieval.store.indexing import IndexReport
 from retrieval.search.search import Hit, SearchResult
 from retrieval.store.stats import IndexStats
@@ -115,3 +116,15 @@ def print_scores(scores: Scores) -> str:
     if scores.abstention_rate is not None:
         rows.append(f"  abstained on {scores.abstention_rate:.3f} of unanswerable queries")
     return "\n".join(rows) + "\n"
+
+
+def print_feeds(feeds: list[Feed], out: TextIO) -> None:
+    """One block a feed: its outlet, last fetch, new and failed pages, last error."""
+    if not feeds:
+        out.write("No feeds are followed; add one with: newsbot feeds add URL\n")
+    for feed in feeds:
+        fetched = (f"last fetch {feed.last_fetch}: {feed.new} new, {feed.failed} failed" if feed.last_fetch
+                   else "not fetched yet")
+        out.write(f"{printable(feed.url)}  ({printable(feed.outlet or 'outlet from the site')})  {fetched}\n")
+        if feed.last_error:
+            out.write(f"  last error: {printable(feed.last_error)}\n")

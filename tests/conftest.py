@@ -89,3 +89,12 @@ def redis_url(redis_server):
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture(scope="module")
+def served_site():
+    """A news site on 127.0.0.1 serving three corpus articles, their feeds and failing routes."""
+    from news_site import NewsSite, load_articles
+
+    with NewsSite(load_articles(3)) as served:
+        yield served

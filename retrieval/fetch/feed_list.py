@@ -1,0 +1,97 @@
+"""The feeds newsbot follows, and what each last fetch brought, in ``feeds.sqlite`` beside the index.
+
+One row a feed (its URL, the outlet to credit, the validators for a conditional GET, the last
+fetch's time, new and failed counts and error) and one row an entry already indexed, so the
+next fetch asks only for pages it has not read.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from retrieval.errors import ConfigError, IndexFolderError
+from retrieval.fetch.web_sources import is_url
+
+FEEDS_FILE = "feeds.sqlite"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, outlet TEXT, added TEXT NOT NULL, etag TEXT,
+    last_modified TEXT, last_fetch TEXT, new INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT);
+CREATE TABLE IF NOT EXISTS entries (url TEXT PRIMARY KEY, feed TEXT NOT NULL, article_id TEXT NOT NULL,
+    indexed TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Feed:
+    """A followed feed and how its last fetch went."""
+
+    url: str
+    outlet: str | None
+    added: str
+    etag: str | None = None
+    last_modified: str | None = None
+    last_fetch: str | None = None
+    new: int = 0
+    failed: int = 0
+    last_error: str | None = None
+
+
+class FeedList:
+    """The followed feeds of one index folder."""
+
+    def __init__(self, folder: Path) -> None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(str(folder / FEEDS_FILE))
+            self._db.executescript(_SCHEMA)
+        except (OSError, sqlite3.Error) as exc:
+            raise IndexFolderError(f"cannot open the feed list {folder / FEEDS_FILE} ({exc}); make the folder "
+                                   "writable, or choose another with --index or NEWSBOT_INDEX_DIR") from None
+
+    def add(self, url: str, outlet: str | None = None) -> Feed:
+        if not is_url(url):
+            raise ConfigError(f"{url!r} is not a feed address; give its http:// or https:// URL")
+        with self._db:
+            if self._db.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
+                raise ConfigError(f"{url} is already followed; `newsbot feeds list` shows every feed")
+            self._db.execute("INSERT INTO feeds (url, outlet, added) VALUES (?, ?, ?)", (url, outlet, now()))
+        return self.get(url)
+
+    def remove(self, url: str) -> None:
+        with self._db:
+            if not self._db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount:
+                raise ConfigError(f"{url} is not followed; `newsbot feeds list` shows every feed")
+
+    def feeds(self) -> list[Feed]:
+        return [Feed(*row) for row in self._db.execute(f"SELECT {_FIELDS} FROM feeds ORDER BY added, url")]
+
+    def get(self, url: str) -> Feed:
+        return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (url,)).fetchone())
+
+    def seen(self, entry_url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM entries WHERE url = ?", (entry_url,)).fetchone() is not None
+
+    def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
+               error: str | None, indexed: dict[str, str]) -> None:
+        """One fetch of ``feed``: its counts and error, and the entries (URL -> article id) now indexed."""
+        stamp = now()
+        with self._db:
+            self._db.execute("UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, new = ?, failed = ?, "
+                             "last_error = ? WHERE url = ?",
+                             (etag, last_modified, stamp, new, failed, error, feed.url))
+            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
+                                 [(url, feed.url, article, stamp) for url, article in indexed.items()])
+
+    def close(self) -> None:
+        self._db.close()
+
+
+_FIELDS = "url, outlet, added, etag, last_modified, last_fetch, new, failed, last_error"
+
+
+def now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
