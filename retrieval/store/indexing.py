@@ -320,12 +320,14 @@ def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking:
     summaries: list[ArticleSummary] = []
     sources: list[int | None] = []  # per passage: the previous row holding its vector, or None to embed
     opening: list[int] = []  # the previous rows that open the new index, before any new passage
+    kept_rows = [row for entry in wanted if isinstance(entry, str) for row in previous.rows[entry]]
+    kept = iter(previous.index.passages_at(kept_rows) if kept_rows else [])  # one read, not one per article
     for entry in wanted:
         if isinstance(entry, str):
             rows = previous.rows[entry]
             if len(opening) == len(passages):
                 opening += rows
-            passages += previous.index.passages_at(rows)
+            passages += [next(kept) for _ in rows]
             sources += rows
             summaries.append(previous.articles[entry])
             continue
