@@ -54,7 +54,7 @@ async def admitted(update: Update, context: Context) -> bool:
 
 
 async def gate(update: Update, context: Context) -> None:
-    """Stop updates from users and chats outside the allow-list, when one is set.
+    """Stop updates from users and chats outside the allow-list, when one is set (operators are always in).
 
     Strangers are told so in private chats, inline and on buttons, within the same per-user
     limit; past it, only their button presses are answered (silently). Their update stops here
@@ -64,7 +64,7 @@ async def gate(update: Update, context: Context) -> None:
     if not allowed:
         return
     ids = {x.id for x in (update.effective_user, update.effective_chat) if x is not None}
-    if ids & allowed:
+    if ids & allowed or (update.effective_user and update.effective_user.id in context.bot_data.admin_ids):
         return
     try:
         await _tell_stranger(update, context)

@@ -92,6 +92,10 @@ class AnswerService:
         """Outlets in the index being searched, with article counts and date ranges."""
         return self.live.coverage
 
+    def passages(self) -> int:
+        """Passages in the index being searched."""
+        return self.live.passages
+
     def refresh(self) -> bool:
         """Start answering from a newly written index, if there is one."""
         return self.live.refresh()

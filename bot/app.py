@@ -10,7 +10,7 @@ from telegram import BotCommand, BotCommandScopeDefault, Update
 from telegram.ext import (Application, CallbackQueryHandler, CommandHandler, ContextTypes, InlineQueryHandler,
                           MessageHandler, TypeHandler, filters)
 
-from bot import access, handlers
+from bot import access, admin, handlers, votes
 from bot.delivery import RetryingRateLimiter
 from bot.handlers import BotData
 from bot.i18n import COMMANDS
@@ -18,6 +18,7 @@ from bot.running import TOKEN_REJECTED, PollingRequest, stop_for
 from bot.settings import BotSettings
 
 log = logging.getLogger(__name__)
+FIRST_FETCH_SECONDS = 60  # the first scheduled fetch comes this soon after start, to catch up
 
 
 def build_application(settings: BotSettings, data: BotData,
@@ -44,6 +45,10 @@ def build_application(settings: BotSettings, data: BotData,
     register_handlers(application)
     application.job_queue.run_repeating(handlers.reload_index, interval=settings.reload_seconds,
                                         first=settings.reload_seconds, name="reload-index")
+    if settings.fetch_minutes and data.feed_job is not None:
+        application.job_queue.run_repeating(admin.scheduled_fetch, interval=settings.fetch_minutes * 60,
+                                            first=min(settings.fetch_minutes * 60, FIRST_FETCH_SECONDS),
+                                            name="fetch-feeds")
     return application
 
 
@@ -57,12 +62,15 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new_messages))
     application.add_handler(CommandHandler("sources", handlers.sources, filters=new_messages))
     application.add_handler(CommandHandler("ask", handlers.ask_command, filters=new_messages))
+    application.add_handler(CommandHandler("status", admin.status_command, filters=new_messages))
+    application.add_handler(CommandHandler("fetch", admin.fetch_command, filters=new_messages))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & filters.Entity("mention"), handlers.group_mention))
     application.add_handler(MessageHandler(private & ~filters.TEXT, handlers.non_text))
     application.add_handler(CallbackQueryHandler(handlers.more_button, pattern=r"^more:"))
     application.add_handler(CallbackQueryHandler(handlers.example_button, pattern=r"^ex:"))
+    application.add_handler(CallbackQueryHandler(votes.vote_button, pattern=r"^vote:"))
     application.add_handler(CallbackQueryHandler(handlers.other_button))  # every button press gets an answer
     application.add_handler(InlineQueryHandler(handlers.inline_query))
     application.add_error_handler(handlers.error_handler)
@@ -74,4 +82,5 @@ async def announce_commands(application: Application) -> None:
         await application.bot.set_my_commands(
             [BotCommand(name, description) for name, description in commands],
             scope=BotCommandScopeDefault(), language_code=None if language == "id" else language)
+    await admin.announce_admin_commands(application)
     log.info("newsbot is ready as @%s", application.bot.username)

@@ -8,12 +8,14 @@ import logging
 import os
 import sys
 from collections.abc import Iterable
+from functools import partial
 from dataclasses import asdict
 from pathlib import Path
 from typing import TextIO
 
 from retrieval.model.embedding import Embedder
 from retrieval.errors import ConfigError, NewsbotError, QuestionError, SourceError
+from retrieval.fetch.updates import fetch_and_index
 from retrieval.fetch.web_sources import fetch_settings_from_env, is_url, read_pages
 from retrieval.evaluation import RETRIEVERS, evaluate, memory_index, read_corpus, read_queries
 from retrieval.reader.reader import ready_reader, reader_for
@@ -25,8 +27,11 @@ from retrieval.store.stores import describe, index_sources, live, remove_ids, se
 from bot.answers import AnswerService
 from bot.app import build_application
 from bot.chat import chat, keep_undecodable
+from bot.cli_feedback import run_feedback
 from bot.cli_feeds import run_feeds, run_fetch
 from bot.cli_output import printable, print_hits, print_index_report, print_scores, print_stats, result_json
+from bot.feed_job import FeedJob
+from bot.feedback import FeedbackStore
 from bot.handlers import BotData
 from bot.logs import configure_logging
 from bot.state import open_state
@@ -69,6 +74,11 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="remove articles from the index by id")
     remove.add_argument("ids", nargs="+", metavar="ID", help="article ids (as `newsbot ask --json` shows them)")
     remove.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+
+    feedback = commands.add_parser("feedback", help="what users voted on answers: 👎 share per outlet and week, "
+                                                    "the questions most voted down")
+    feedback.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
+    feedback.add_argument("--json", action="store_true", help="print one JSON object")
 
     stats = commands.add_parser("stats", help="what the index holds and its size on disk and in memory")
     stats.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
@@ -213,17 +223,30 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     Failures to reach Telegram, or a token it rejects, end the command with a one-line error."""
     bot_settings, stores = BotSettings.from_env(), StoreSettings.from_env()
     configure_logging(bot_settings.secrets() + stores.secrets())
+    fetching = fetch_settings_from_env(os.environ)
     state = open_state(bot_settings)
-    index = live(stores, args.index, embedder, ready_reader(embedder.settings),
-                 build_from=DEFAULT_SOURCES)
+    feedback = FeedbackStore(args.index)
+    reader = ready_reader(embedder.settings)
+    index = live(stores, args.index, embedder, reader, build_from=DEFAULT_SOURCES)
+    job = FeedJob(partial(fetch_and_index, args.index, stores, embedder, fetching), index.refresh,
+                  minutes=bot_settings.fetch_minutes)
     data = BotData(
         answers=AnswerService(index),
         limiter=state.limiter,
         pages=state.pages,
         allowed_ids=bot_settings.allowed_ids,
+        admin_ids=bot_settings.admin_ids,
         results_per_page=bot_settings.answers.results_per_page,
+        feedback=feedback,
+        feed_job=job,
+        feeds_folder=args.index,
+        model=embedder.model_name + (f" + reader ({reader.form})" if reader else ""),
     )
-    run(build_application(bot_settings, data, on_shutdown=state.close), bot_settings)
+    async def close() -> None:
+        feedback.close()
+        await state.close()
+
+    run(build_application(bot_settings, data, on_shutdown=close), bot_settings)
     return 0
 
 
@@ -243,9 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "remove":
             return run_remove(args, embedder, sys.stdout)
         if args.command == "feeds":
-            return run_feeds(args, sys.stdout)
+            return run_feeds(args, embedder, sys.stdout)
         if args.command == "fetch":
             return run_fetch(args, embedder, sys.stdout)
+        if args.command == "feedback":
+            return run_feedback(args, sys.stdout)
         if args.command == "stats":
             return run_stats(args, embedder, sys.stdout)
         if args.command == "ask":

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 from typing import TextIO
 
-from retrieval.errors import ConfigError
-from retrieval.fetch.feed_list import FeedList
-from retrieval.fetch.feed_round import read_feeds, round_pages
+from retrieval.errors import IndexFolderError
+from retrieval.fetch.feed_list import Feed, FeedList
+from retrieval.fetch.updates import fetch_and_index
 from retrieval.fetch.web_sources import fetch_settings_from_env
 from retrieval.model.embedding import Embedder
+from retrieval.store.index import current_generation, read_manifest
 from retrieval.store.store_settings import StoreSettings
-from retrieval.store.stores import index_sources
+from retrieval.store.stores import describe
 
 from bot.cli_output import print_feeds, print_index_report
+from bot.status import StatusReport, status_plain
 
 
-def run_feeds(args: argparse.Namespace, out: TextIO) -> int:
-    """``newsbot feeds add|remove|list``."""
+def run_feeds(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
+    """``newsbot feeds add|remove|list`` (``list`` shows what the bot's /status shows, uptime aside)."""
     feeds = FeedList(args.index)
     try:
         if args.feeds_command == "add":
@@ -28,28 +31,35 @@ def run_feeds(args: argparse.Namespace, out: TextIO) -> int:
             feeds.remove(args.url)
             out.write(f"No longer following {args.url}\n")
         else:
-            print_feeds(feeds.feeds(), out)
+            out.write(status_plain(_status(args.index, embedder, feeds.feeds())))
     finally:
         feeds.close()
     return 0
 
 
+def _status(folder: Path, embedder: Embedder, feeds: list[Feed]) -> StatusReport:
+    """The index's size and outlets (from its manifest, or Milvus), and the feeds."""
+    stores = StoreSettings.from_env()
+    if stores.store == "milvus":
+        stats = describe(stores, folder, embedder)
+        return StatusReport(stats.articles, stats.passages, sorted(stats.outlets.items(), key=_most), stats.model,
+                            feeds)
+    try:
+        manifest = read_manifest(current_generation(folder))
+    except IndexFolderError:
+        return StatusReport(0, 0, [], f"{embedder.model_name} (no index yet: newsbot index builds one)", feeds)
+    return StatusReport(manifest.articles, manifest.passages, sorted(manifest.outlets.items(), key=_most),
+                        manifest.model, feeds)
+
+
+def _most(item: tuple[str, int]) -> tuple[int, str]:
+    return -item[1], item[0]
+
+
 def run_fetch(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     """``newsbot fetch``: one round over the feeds; new articles indexed, then the round recorded."""
-    feeds = FeedList(args.index)
-    try:
-        if not feeds.feeds():
-            raise ConfigError("no feeds are followed; add one with: newsbot feeds add URL")
-        outcomes = read_feeds(feeds, fetch_settings_from_env(os.environ))
-        pages = round_pages(outcomes)
-        if pages.articles:
-            print_index_report(index_sources(StoreSettings.from_env(), [], args.index, embedder, sync=False,
-                                             pages=pages), out)
-        for outcome in outcomes:
-            feeds.record(outcome.feed, etag=outcome.etag, last_modified=outcome.last_modified,
-                         new=len(outcome.articles), failed=outcome.failed, error=outcome.error,
-                         indexed=outcome.entries)
-        print_feeds(feeds.feeds(), out)
-    finally:
-        feeds.close()
+    fetched = fetch_and_index(args.index, StoreSettings.from_env(), embedder, fetch_settings_from_env(os.environ))
+    if fetched.report is not None:
+        print_index_report(fetched.report, out)
+    print_feeds(fetched.feeds, out)
     return 0

@@ -11,6 +11,8 @@ from retrieval.store.indexing import IndexReport
 from retrieval.search.search import Hit, SearchResult
 from retrieval.store.stats import IndexStats
 
+from bot.status import feed_line
+
 
 def hit_json(hit: Hit) -> dict:
     """The JSON shape of one result in ``newsbot ask --json``."""
@@ -123,8 +125,4 @@ def print_feeds(feeds: list[Feed], out: TextIO) -> None:
     if not feeds:
         out.write("No feeds are followed; add one with: newsbot feeds add URL\n")
     for feed in feeds:
-        fetched = (f"last fetch {feed.last_fetch}: {feed.new} new, {feed.failed} failed" if feed.last_fetch
-                   else "not fetched yet")
-        out.write(f"{printable(feed.url)}  ({printable(feed.outlet or 'outlet from the site')})  {fetched}\n")
-        if feed.last_error:
-            out.write(f"  last error: {printable(feed.last_error)}\n")
+        out.write(feed_line(feed, "en", printable) + "\n")

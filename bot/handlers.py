@@ -7,6 +7,7 @@ import logging
 import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from telegram import (InlineKeyboardButton, InlineKeyboardMarkup, InlineQueryResultArticle, InputTextMessageContent,
                       LinkPreviewOptions, Message, MessageEntity, Update)
@@ -16,13 +17,16 @@ from telegram.ext import CallbackContext, ExtBot
 
 from retrieval.errors import UnknownOutlet
 
+from bot.feed_job import FeedJob
+from bot.feedback import FeedbackStore
+
 from bot.access import admitted, language_of
 from bot.answers import AnswerService, UnusableQuestion, card_data, split_filters, unknown_outlet, usable_question
 from bot.formatting import card_html, inline_description, inline_title
 from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 from bot.limits import Page
-from bot.replies import advice_reply, more_callback, page_reply, parse_more, sources_reply
+from bot.replies import advice_reply, more_callback, page_reply, parse_more, sources_reply, vote_callback
 from bot.running import TOKEN_REJECTED, stop_for
 from bot.state import Limiter, MemoryPages, Pages
 
@@ -38,7 +42,13 @@ class BotData:
     limiter: Limiter | None = None
     pages: Pages = field(default_factory=MemoryPages)
     allowed_ids: frozenset[int] = frozenset()
+    admin_ids: frozenset[int] = frozenset()  # operators: /status and /fetch (and always allowed)
     results_per_page: int = 3
+    feedback: FeedbackStore | None = None  # 👍 / 👎 under answers when set
+    feed_job: FeedJob | None = None
+    feeds_folder: Path | None = None  # where feeds.sqlite is, for /status
+    model: str = ""  # the models answering, for /status
+    started: float = field(default_factory=time.monotonic)
     stop_reason: str | None = None  # set when the bot must stop (see bot.running.stop_for)
 
 
@@ -138,8 +148,9 @@ async def more_button(update: Update, context: Context) -> None:
         await query.answer(t("expired", language_of(update)), show_alert=True)
         return
     await query.answer()
+    shown_at = max(parsed[1] - context.bot_data.results_per_page, 0)  # the page this button was under
     try:
-        await query.edit_message_reply_markup(reply_markup=None)
+        await query.edit_message_reply_markup(reply_markup=_page_buttons(context, page, parsed[0], shown_at, None))
     except BadRequest:
         log.debug("could not remove the old More button", exc_info=True)
     await _send_page(message, context, page, parsed[0], parsed[1])
@@ -246,9 +257,18 @@ async def _send_page(message: Message, context: Context, page: Page, token: str,
         return
     for i, html_text in enumerate(reply.messages):
         last = i == len(reply.messages) - 1
-        markup = None
-        if last and reply.next_offset is not None:
-            button = InlineKeyboardButton(t("more", page.language), callback_data=more_callback(token, reply.next_offset))
-            markup = InlineKeyboardMarkup([[button]])
+        markup = _page_buttons(context, page, token, offset, reply.next_offset) if last else None
         await message.reply_text(html_text, parse_mode=ParseMode.HTML, reply_markup=markup,
                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
+
+
+def _page_buttons(context: Context, page: Page, token: str, offset: int,
+                  next_offset: int | None) -> InlineKeyboardMarkup | None:
+    """"More" when there is a next page, and 👍 / 👎 when feedback is kept."""
+    rows = []
+    if next_offset is not None:
+        rows.append([InlineKeyboardButton(t("more", page.language), callback_data=more_callback(token, next_offset))])
+    if context.bot_data.feedback is not None:
+        rows.append([InlineKeyboardButton("👍", callback_data=vote_callback(token, offset, True)),
+                     InlineKeyboardButton("👎", callback_data=vote_callback(token, offset, False))])
+    return InlineKeyboardMarkup(rows) if rows else None

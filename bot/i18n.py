@@ -83,6 +83,33 @@ _STRINGS: dict[str, dict[str, str]] = {
     "answer_line": {"id": "<b>Jawaban:</b> {answer} <i>({outlet})</i>", "en": "<b>Answer:</b> {answer} <i>({outlet})</i>"},
     "closest": {"id": "Kutipan terdekat (mungkin tidak menjawab):", "en": "Closest passages (may not answer):"},
     "page": {"id": "Hasil {first}–{last} untuk: {question}", "en": "Results {first}–{last} for: {question}"},
+    "admin_only": {"id": "Maaf, perintah itu hanya untuk pengelola bot ini.",
+                   "en": "Sorry, that command is only for this bot's operators."},
+    "fetch_started": {"id": "Mengambil berita dari feed sekarang…", "en": "Fetching the feeds now…"},
+    "fetch_busy": {"id": "Pengambilan berita sedang berjalan; hasilnya muncul di /status.",
+                   "en": "A fetch is already running; /status will show its result."},
+    "fetch_done": {"id": "Selesai dalam {seconds} detik: {new} artikel baru, {failed} gagal. Lihat /status.",
+                   "en": "Done in {seconds} s: {new} new article(s), {failed} failed. See /status."},
+    "fetch_failed": {"id": "Pengambilan berita gagal: {error}", "en": "The fetch failed: {error}"},
+    "status_head": {"id": "Status newsbot", "en": "newsbot status"},
+    "status_index": {"id": "Indeks: {articles} artikel, {passages} kutipan; model {model}",
+                     "en": "Index: {articles} articles, {passages} passages; model {model}"},
+    "status_outlets": {"id": "Artikel per media: {outlets}", "en": "Articles per outlet: {outlets}"},
+    "status_more_outlets": {"id": "+{count} media lain", "en": "+{count} more outlets"},
+    "status_uptime": {"id": "Berjalan selama {uptime}", "en": "Up for {uptime}"},
+    "status_schedule": {"id": "Feed diambil tiap {minutes} menit.", "en": "Feeds are fetched every {minutes} min."},
+    "status_schedule_off": {"id": "Pengambilan terjadwal mati (NEWSBOT_FETCH_MINUTES); /fetch mengambil sekarang.",
+                            "en": "Scheduled fetching is off (NEWSBOT_FETCH_MINUTES); /fetch fetches now."},
+    "status_fetching": {"id": "Sedang mengambil.", "en": "Fetching now."},
+    "status_no_feeds": {"id": "Belum ada feed yang diikuti; tambahkan dengan: newsbot feeds add URL",
+                        "en": "No feeds are followed; add one with: newsbot feeds add URL"},
+    "status_site_outlet": {"id": "media dari situsnya", "en": "outlet from the site"},
+    "status_fetched": {"id": "terakhir {when}: {new} baru, {failed} gagal",
+                       "en": "last fetch {when}: {new} new, {failed} failed"},
+    "status_not_fetched": {"id": "belum pernah diambil", "en": "not fetched yet"},
+    "status_last_error": {"id": "galat terakhir: {error}", "en": "last error: {error}"},
+    "vote_thanks": {"id": "Terima kasih atas penilaian Anda!", "en": "Thanks for your feedback!"},
+    "vote_again": {"id": "Anda sudah menilai jawaban ini.", "en": "You have already rated this answer."},
 }
 
 EXAMPLES = {
@@ -90,6 +117,11 @@ EXAMPLES = {
            "Apa isi surat Putin untuk Kim Jong Un?"],
     "en": ["When will Putin visit Vietnam?", "Who is Putin's foreign policy adviser?",
            "What did Putin promise North Korea in his letter?"],
+}
+
+ADMIN_COMMANDS = {
+    "id": [("status", "Indeks, feed, model dan waktu berjalan"), ("fetch", "Ambil berita dari feed sekarang")],
+    "en": [("status", "Index, feeds, model and uptime"), ("fetch", "Fetch the feeds now")],
 }
 
 COMMANDS = {

@@ -16,6 +16,7 @@ from bot.i18n import EXAMPLES
 from bot.i18n import text as t
 
 MORE_PREFIX = "more"
+VOTE_PREFIX = "vote"
 _SHOWN_VALUE = 200  # characters of a user's own value (an outlet name, a date) repeated back
 
 
@@ -54,6 +55,19 @@ def parse_more(data: str) -> tuple[str, int] | None:
     if len(parts) != 3 or parts[0] != MORE_PREFIX or not parts[2].isdigit():
         return None
     return parts[1], int(parts[2])
+
+
+def vote_callback(token: str, offset: int, up: bool) -> str:
+    """Callback data for a 👍 / 👎 button under the page of ``token`` starting at ``offset``."""
+    return f"{VOTE_PREFIX}:{token}:{offset}:{'up' if up else 'down'}"
+
+
+def parse_vote(data: str) -> tuple[str, int, bool] | None:
+    """(token, offset, up) from vote callback data, or None if it is not ours."""
+    parts = data.split(":")
+    if len(parts) != 4 or parts[0] != VOTE_PREFIX or not parts[2].isdigit() or parts[3] not in ("up", "down"):
+        return None
+    return parts[1], int(parts[2]), parts[3] == "up"
 
 
 def advice_reply(advice: UnusableQuestion, language: str) -> str:

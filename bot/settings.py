@@ -47,6 +47,8 @@ class BotSettings:
     answers: AnswerSettings
     reload_seconds: int = 10
     state_url: str | None = None  # Redis for state shared by several workers; None: in this process
+    admin_ids: frozenset[int] = frozenset()  # users who get /status and /fetch; none by default
+    fetch_minutes: int = 0  # fetch the followed feeds this often; 0: never on a schedule
 
     def secrets(self) -> tuple[str, ...]:
         """What of these settings must never reach a log: the token, the webhook secret, the state password."""
@@ -82,6 +84,8 @@ class BotSettings:
             webhook_listen=_listen_address((env.get("TELEGRAM_WEBHOOK_LISTEN") or "").strip() or "127.0.0.1"),
             webhook_port=env_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
             allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
+            admin_ids=_admin_ids(env.get("NEWSBOT_ADMIN_IDS") or ""),
+            fetch_minutes=env_int(env, "NEWSBOT_FETCH_MINUTES", 0, 0, 10_080),
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
             reload_seconds=env_int(env, "NEWSBOT_RELOAD_SECONDS", 10, 1, 86_400),
@@ -154,16 +158,33 @@ def _listen_address(address: str) -> str:
                       f"(this machine only), 0.0.0.0 (all IPv4 interfaces) or :: (all interfaces), not {address!r}")
 
 
-def _ids(raw: str) -> frozenset[int]:
-    """NEWSBOT_ALLOWED_IDS; set but listing no id is an error, never an open bot."""
+def _id_list(raw: str, name: str, what: str) -> frozenset[int]:
+    """Numeric ids separated by commas or spaces; ConfigError naming ``name`` for anything else."""
     ids = set()
     for part in re.split(r"[,\s]+", raw.strip()):
         if not part:
             continue
         if not re.fullmatch(r"-?\d+", part):
-            raise ConfigError(f"NEWSBOT_ALLOWED_IDS must list numeric user or chat ids separated by commas; "
-                              f"{part!r} is not one")
+            raise ConfigError(f"{name} must list numeric {what} ids separated by commas; {part!r} is not one")
         ids.add(int(part))
+    return frozenset(ids)
+
+
+def _admin_ids(raw: str) -> frozenset[int]:
+    """NEWSBOT_ADMIN_IDS: user ids only (a group's id would make all its members operators)."""
+    ids = _id_list(raw, "NEWSBOT_ADMIN_IDS", "user")
+    if any(i <= 0 for i in ids):
+        raise ConfigError("NEWSBOT_ADMIN_IDS must list user ids (positive numbers), not group or channel ids: "
+                          "everyone in a group would get the operator's commands")
+    if raw.strip() and not ids:
+        raise ConfigError(f"NEWSBOT_ADMIN_IDS is set to {raw!r}, which lists no id; list the numeric user ids "
+                          "of the bot's operators, separated by commas, or remove the setting")
+    return ids
+
+
+def _ids(raw: str) -> frozenset[int]:
+    """NEWSBOT_ALLOWED_IDS; set but listing no id is an error, never an open bot."""
+    ids = _id_list(raw, "NEWSBOT_ALLOWED_IDS", "user or chat")
     if raw and not ids:
         raise ConfigError(f"NEWSBOT_ALLOWED_IDS is set to {raw!r}, which lists no id; list the numeric user "
                           "or chat ids allowed to use the bot, separated by commas, or remove the setting "

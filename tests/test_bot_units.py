@@ -28,6 +28,11 @@ def test_missing_token_names_the_setting_and_the_example_file():
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_URL": "https://x/hook"}, "TELEGRAM_WEBHOOK_SECRET"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ALLOWED_IDS": "12, bob"}, "NEWSBOT_ALLOWED_IDS"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_RESULTS": "0"}, "NEWSBOT_RESULTS"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ADMIN_IDS": "12, alice"}, "NEWSBOT_ADMIN_IDS must list numeric"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ADMIN_IDS": "12, -100200"}, "not group or channel ids"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ADMIN_IDS": " , "}, "NEWSBOT_ADMIN_IDS.*lists no id"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FETCH_MINUTES": "soon"}, "NEWSBOT_FETCH_MINUTES"),
+    ({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_FETCH_MINUTES": "-5"}, "NEWSBOT_FETCH_MINUTES"),
     ({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_PORT": "99999"}, "TELEGRAM_WEBHOOK_PORT"),
 ])
 def test_bad_settings_say_what_to_fix(env, match):
@@ -40,6 +45,10 @@ def test_settings_defaults_and_token_hidden_from_repr():
     assert s.api_url == "https://api.telegram.org/bot" and s.allowed_ids == {12, -100200}
     assert s.answers.results_per_page == 3 and s.webhook_url is None
     assert TOKEN not in repr(s)
+    assert s.admin_ids == frozenset() and s.fetch_minutes == 0  # no operators, no schedule unless asked
+    operated = BotSettings.from_env({"TELEGRAM_BOT_TOKEN": TOKEN, "NEWSBOT_ADMIN_IDS": "7 8",
+                                     "NEWSBOT_FETCH_MINUTES": "30"})
+    assert operated.admin_ids == {7, 8} and operated.fetch_minutes == 30
 
 
 def test_rate_limiter_window():

@@ -38,6 +38,14 @@ class _Answering:
         """Outlets in the current index with article counts and date ranges."""
         return self._coverage
 
+    @property
+    def passages(self) -> int:
+        """Passages in the index being searched."""
+        return self._passages()
+
+    def _passages(self) -> int:
+        raise NotImplementedError
+
 
 class LiveIndex(_Answering):
     """Holds the current searcher of an index folder and reloads it when the folder changes."""
@@ -75,6 +83,9 @@ class LiveIndex(_Answering):
                  len(searcher.index.articles), len(searcher.index.passages))
         return True
 
+    def _passages(self) -> int:
+        return len(self._searcher.index.passages)
+
     def _open(self) -> Searcher:
         index = load_index(self.folder, model=self._embedder.model_name)
         return Searcher(self._embedder, index, min_dense=self._embedder.settings.min_score, reader=self._reader)
@@ -89,6 +100,9 @@ class LiveStore(_Answering):
         self._searcher = Searcher(embedder, store, min_dense=embedder.settings.min_score, reader=reader)
         self._count = store.count()
         self._coverage = coverage(list(store.articles().values()))
+
+    def _passages(self) -> int:
+        return self._count
 
     def refresh(self) -> bool:
         count = self._store.count()
