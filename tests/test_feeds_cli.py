@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import json
+import shutil
+import signal
+import subprocess
+import sys
 
 import pytest
 
+from retrieval.search.search import Searcher
+from retrieval.store.index import load_index
+
+from conftest import ROOT, SEEDS
 from test_cli import newsbot
 
 pytestmark = pytest.mark.slow
@@ -48,3 +56,39 @@ def test_fetch_with_no_feeds_and_a_bad_address_say_what_to_do(tmp_path, cli_env)
     assert none.returncode == 1 and "newsbot feeds add URL" in none.stderr
     bad = newsbot("feeds", "add", "ftp://example.org/feed", "--index", str(folder), env=cli_env)
     assert bad.returncode == 1 and "http:// or https://" in bad.stderr
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory, cli_env):
+    folder = tmp_path_factory.mktemp("fetch-kill") / "index"
+    assert newsbot("index", str(SEEDS), "--index", str(folder), env=cli_env).returncode == 0
+    return folder
+
+
+# (function entered, which call): while pages are fetched, while the new generation is written,
+# and after it is live but before the round is recorded.
+FETCH_KILL_POINTS = [("article_from_page", 2), ("write_table", 1), ("record", 1)]
+
+
+@pytest.mark.parametrize(("function", "nth"), FETCH_KILL_POINTS)
+def test_a_fetch_killed_midway_leaves_the_index_whole_and_the_next_one_finishes(function, nth, seeded, served_site,
+                                                                                tmp_path, cli_env, embedder):
+    folder = tmp_path / "index"
+    shutil.copytree(seeded, folder)
+    env = {**cli_env, "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"}
+    assert newsbot("feeds", "add", served_site.url("/feed/rss.xml"), "--index", str(folder), env=env).returncode == 0
+    killed = subprocess.run([sys.executable, str(ROOT / "tests" / "kill_at.py"), function, str(nth), "fetch",
+                             "--index", str(folder)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
+    assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr[-2000:])
+
+    index = load_index(folder, model=embedder.model_name)  # whole: it loads and answers
+    assert len(index.articles) == (8 if function == "record" else 5)  # the seeds, plus the fetch once it is live
+    hits = Searcher(embedder, index).search("Kapan Putin akan mengunjungi Vietnam?", 3).hits
+    assert any("Vietnam" in h.passage.text for h in hits)
+    assert "not fetched yet" in newsbot("feeds", "list", "--index", str(folder), env=env).stdout  # not recorded
+
+    again = newsbot("fetch", "--index", str(folder), env=env)
+    assert again.returncode == 0, again.stderr
+    added = "Added 0," if function == "record" else "Added 3,"  # already indexed: nothing embedded again
+    assert added in again.stdout and "3 new, 0 failed" in again.stdout, again.stdout
+    assert len(load_index(folder, model=embedder.model_name).articles) == 8
