@@ -32,6 +32,7 @@ class CardData:
     highlight: tuple[int, int] | None = None
     also_reported_by: tuple[str, ...] = ()
     answer: tuple[int, int] | None = None  # the reader's answer span: bolded instead of the sentence
+    age: str | None = None  # how long ago ``date`` was, in words ("2 hari yang lalu"), shown after it
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,8 @@ def utf16_len(s: str) -> int:
 
 
 def card_html(card: CardData, language: str, *, limit: int = MAX_MESSAGE) -> Card:
-    """``<b>outlet</b> · date · title`` (linked when there is a URL), then the passage."""
-    date = html.escape(card.date or t("unknown_date", language))
+    """``<b>outlet</b> · date · age · title`` (linked when there is a URL), then the passage."""
+    date = html.escape(_dated(card, language))
     title = html.escape(_clip(card.title, 200))
     if card.url and card.url.startswith(("http://", "https://")):
         heading = f'<b>{html.escape(card.outlet)}</b> · {date} · <a href="{html.escape(card.url)}">{title}</a>'
@@ -66,6 +67,13 @@ def card_html(card: CardData, language: str, *, limit: int = MAX_MESSAGE) -> Car
     else:
         entities += 1
     return Card(f"{heading}\n{body}", entities=entities)
+
+
+def _dated(card: CardData, language: str) -> str:
+    """The date with its age after it ("2024-06-18 · kemarin"), or "date unknown"."""
+    if not card.date:
+        return t("unknown_date", language)
+    return f"{card.date} · {card.age}" if card.age else card.date
 
 
 def _flat(text: str) -> str:
@@ -87,7 +95,7 @@ def _highlighted(card: CardData, budget: int) -> str | None:
 
 def card_plain(card: CardData, language: str) -> str:
     """The same card as plain text, for terminals."""
-    heading = f"{card.outlet} · {card.date or t('unknown_date', language)} · {card.title}"
+    heading = f"{card.outlet} · {_dated(card, language)} · {card.title}"
     text = card.text
     if card.highlight:
         start, end = card.highlight

@@ -171,8 +171,8 @@ async def inline_query(update: Update, context: Context) -> None:
         return
     hits = answer.hits[:INLINE_RESULTS] if answer.relevant else []
     results = [InlineQueryResultArticle(
-        id=hit.passage.id, title=inline_title(card_data(hit)), description=inline_description(card_data(hit)),
-        input_message_content=InputTextMessageContent(card_html(card_data(hit), language).html,
+        id=hit.passage.id, title=inline_title(card_data(hit)), description=inline_description(card_data(hit, language=language)),
+        input_message_content=InputTextMessageContent(card_html(card_data(hit, language=language), language).html,
                                                       parse_mode=ParseMode.HTML))
         for hit in hits]
     await query.answer(results, cache_time=60)

@@ -31,7 +31,7 @@ class PageReply:
 def page_reply(hits: list[Hit], offset: int, size: int, language: str) -> PageReply:
     """HTML messages for ``hits[offset:offset+size]``."""
     shown = hits[offset : offset + size]
-    cards = [card_html(card_data(hit), language) for hit in shown]
+    cards = [card_html(card_data(hit, language=language), language) for hit in shown]
     next_offset = offset + size if offset + size < len(hits) else None
     first = shown[0] if shown and offset == 0 else None
     header = answer_line(first.answer.text, first.passage.outlet, language) if first and first.answer else None
@@ -41,7 +41,7 @@ def page_reply(hits: list[Hit], offset: int, size: int, language: str) -> PageRe
 def plain_page(hits: list[Hit], offset: int, size: int, language: str) -> str:
     """The same page as plain text, numbered, for the terminal chat."""
     shown = hits[offset : offset + size]
-    return "\n\n".join(f"{offset + i}. {card_plain(card_data(hit), language)}" for i, hit in enumerate(shown, 1))
+    return "\n\n".join(f"{offset + i}. {card_plain(card_data(hit, language=language), language)}" for i, hit in enumerate(shown, 1))
 
 
 def more_callback(token: str, offset: int) -> str:

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import date
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from retrieval.ingest.chunking import Passage
+from retrieval.search.search import Hit
+
+from bot.answers import card_data
 from bot.formatting import (MAX_ENTITIES, MAX_MESSAGE, CardData, card_html, card_plain, inline_description,
                             inline_title, split_messages, utf16_len)
 
@@ -69,3 +76,38 @@ def test_inline_pieces_are_short():
     card = data("kata " * 500, title="T" * 300)
     assert len(inline_title(card)) <= 120 and inline_title(card).startswith("Kontan: ")
     assert len(inline_description(card)) <= 160
+
+
+def test_card_shows_the_age_after_the_date():
+    card = CardData("Kontan", "2024-06-16", "Judul", "https://example.com/a", "Teks.", age="2 hari yang lalu")
+    assert card_html(card, "id").html == ('<b>Kontan</b> · 2024-06-16 · 2 hari yang lalu · '
+                                          '<a href="https://example.com/a">Judul</a>\nTeks.')
+    assert card_plain(card, "id").startswith("Kontan · 2024-06-16 · 2 hari yang lalu · Judul\n")
+    assert check_html(card_html(replace(card, age="<1 & 2>"), "en").html)[1] == 2
+
+
+def test_an_age_without_a_date_is_not_shown():
+    card = CardData("Kontan", None, "Judul", None, "Teks.", age="kemarin")
+    assert "kemarin" not in card_html(card, "id").html and "kemarin" not in card_plain(card, "id")
+
+
+def test_card_data_counts_the_age_on_the_day_given():
+    passage = Passage(id="p", article_id="a", outlet="Kontan", title="T", date="2024-06-17", url=None, start=0,
+                      end=5, text="Teks.")
+    hit = Hit(rank=1, score=1.0, passage=passage)
+    assert card_data(hit, today=date(2024, 6, 18)).age == "kemarin"
+    assert card_data(hit, language="en", today=date(2024, 6, 25)).age == "1 week ago"
+    assert card_data(hit).age is not None  # counted on today's UTC date
+    assert card_data(replace(hit, passage=replace(passage, date=None)), today=date(2024, 6, 18)).age is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=ANY_TEXT, title=st.text(max_size=400), age=st.sampled_from(["hari ini", "11 bulan yang lalu",
+                                                                        "12 months ago", "<&>"]))
+def test_cards_with_ages_stay_within_limits(text, title, age):
+    card = card_html(replace(data(text or "x", title=title, url="https://example.com/" + "x" * 300), age=age), "id")
+    length, entities = check_html(card.html)
+    assert utf16_len(card.html) <= MAX_MESSAGE and length <= MAX_MESSAGE
+    assert entities == card.entities
+    messages = split_messages([card] * 60, header="<b>Hasil</b>")
+    assert all(utf16_len(m) <= MAX_MESSAGE and check_html(m)[1] <= MAX_ENTITIES for m in messages)

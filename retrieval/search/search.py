@@ -11,6 +11,7 @@ from retrieval.model.embedding import Embedder
 from retrieval.errors import QuestionError, UnreadableText
 from retrieval.search.filters import Filters
 from retrieval.search.fusion import DENSE_WEIGHT, fuse
+from retrieval.search.recency import asks_for_recent, prefer_recent
 from retrieval.store.pool import CandidateSource, Pool
 from retrieval.reader.reader import Reader
 from retrieval.reader.rerank import Answer, ReaderMix, combine, is_answered_by_reader
@@ -26,7 +27,7 @@ MIN_DENSE_SCORE = 0.81
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved passage: rank (1 = best), fused score, and what supports it."""
+    """One retrieved passage: rank (1 = best), fused score (with the recency prior), and what supports it."""
 
     rank: int
     score: float
@@ -124,6 +125,7 @@ class Searcher:
         if not pool.passages:
             return [], pool.vectors, pool
         fused = fuse(pool.dense, pool.lexical, self.dense_weight)
+        fused = prefer_recent(fused, [p.date for p in pool.passages], recent=asks_for_recent(question, filters))
         order = np.argsort(-fused, kind="stable")
         hits = [Hit(rank, float(fused[i]), pool.passages[i], float(pool.dense[i]), float(pool.lexical[i]))
                 for rank, i in enumerate(order, start=1)]
