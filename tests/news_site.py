@@ -34,6 +34,7 @@ class SiteArticle:
     published: str
     category: str
     text: str
+    updated: str | None = None  # when the Atom feed says it was last changed (ISO 8601 UTC)
 
     @property
     def path(self) -> str:
@@ -392,7 +393,7 @@ def atom_feed(articles: list[SiteArticle], base: str) -> str:
     """An Atom feed of ``articles`` with links relative to the feed."""
     entries = "".join(
         f'<entry><title>{html.escape(a.title)}</title><link rel="alternate" href="..{a.path}"/>'
-        f"<id>tag:news,{a.published}:{a.slug}</id><updated>{a.published}T03:03:00Z</updated></entry>"
+        f"<id>tag:news,{a.published}:{a.slug}</id><updated>{a.updated or a.published + 'T03:03:00Z'}</updated></entry>"
         for a in articles)
     return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
             f"<title>Berita Terkini</title><id>{base}/</id><updated>2017-01-01T00:00:00Z</updated>{entries}</feed>")

@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.fetch.feeds import FeedEntry, read_feed
 from retrieval.fetch.fetcher import Fetcher, FetchError, FetchSettings
-from tests.news_site import NewsSite, load_articles
+from news_site import NewsSite, load_articles
 
 
 @pytest.fixture(scope="module")

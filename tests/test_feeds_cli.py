@@ -92,3 +92,28 @@ def test_a_fetch_killed_midway_leaves_the_index_whole_and_the_next_one_finishes(
     added = "Added 0," if function == "record" else "Added 3,"  # already indexed: nothing embedded again
     assert added in again.stdout and "3 new, 0 failed" in again.stdout, again.stdout
     assert len(load_index(folder, model=embedder.model_name).articles) == 8
+
+
+def test_an_entry_the_feed_says_was_updated_is_fetched_again_and_replaces_its_passages(tmp_path, cli_env, embedder):
+    from dataclasses import replace
+
+    from news_site import NewsSite, load_articles
+
+    folder = tmp_path / "index"
+    env = {**cli_env, "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"}
+    with NewsSite(load_articles(2)) as site:
+        assert newsbot("feeds", "add", site.url("/feed/atom.xml"), "--index", str(folder), env=env).returncode == 0
+        assert "Added 2," in newsbot("fetch", "--index", str(folder), env=env).stdout
+        old = site.articles[0]
+        correction = "Koreksi redaksi: angka yang benar adalah tujuh belas ribu empat ratus dua puluh satu unit."
+        site.articles[0] = replace(old, text=old.text + "\n\n" + correction, updated="2026-12-04T08:00:00Z")
+
+        again = newsbot("fetch", "--index", str(folder), env=env)
+        assert "Added 0, updated 1, removed 0" in again.stdout, again.stdout
+        assert site.requested(site.articles[1].path) == 1  # the other entry is not fetched again
+        index = load_index(folder, model=embedder.model_name)
+        assert len(index.articles) == 2
+        assert sum(correction in p.text for p in index.passages) == 1  # the new text, once
+
+        third = newsbot("fetch", "--index", str(folder), env=env)
+        assert "Added" not in third.stdout and site.requested(old.path) == 2

@@ -11,7 +11,7 @@ import pytest
 from retrieval.errors import ConfigError, NewsbotError
 from retrieval.fetch.charset import decode_body
 from retrieval.fetch.fetcher import USER_AGENT, FetchError, Fetcher, FetchSettings
-from tests.news_site import NewsSite, load_articles
+from news_site import NewsSite, load_articles
 
 TIMEOUT_S = 0.5
 MAX_BYTES = 100_000

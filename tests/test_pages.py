@@ -6,7 +6,7 @@ import pytest
 
 from retrieval.fetch.fetcher import Fetcher, FetchSettings
 from retrieval.fetch.pages import MIN_ARTICLE_WORDS, article_from_page, article_id, canonical_url, normalise_url
-from tests.news_site import COMMENTS, FURNITURE, NewsSite, load_articles
+from news_site import COMMENTS, FURNITURE, NewsSite, load_articles
 
 import trafilatura
 

@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, outlet TEXT, added TEXT 
     last_modified TEXT, last_fetch TEXT, new INTEGER NOT NULL DEFAULT 0, failed INTEGER NOT NULL DEFAULT 0,
     last_error TEXT);
 CREATE TABLE IF NOT EXISTS entries (url TEXT PRIMARY KEY, feed TEXT NOT NULL, article_id TEXT NOT NULL,
-    indexed TEXT NOT NULL);
+    indexed TEXT NOT NULL, updated TEXT);
 """
 
 
@@ -48,6 +48,9 @@ class FeedList:
             folder.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(folder / FEEDS_FILE))
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
+            if "updated" not in columns:  # a feed list written before entries kept their update time
+                self._db.execute("ALTER TABLE entries ADD COLUMN updated TEXT")
         except (OSError, sqlite3.Error) as exc:
             raise IndexFolderError(f"cannot open the feed list {folder / FEEDS_FILE} ({exc}); make the folder "
                                    "writable, or choose another with --index or NEWSBOT_INDEX_DIR") from None
@@ -72,19 +75,23 @@ class FeedList:
     def get(self, url: str) -> Feed:
         return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (url,)).fetchone())
 
-    def seen(self, entry_url: str) -> bool:
-        return self._db.execute("SELECT 1 FROM entries WHERE url = ?", (entry_url,)).fetchone() is not None
+    def seen(self, entry_url: str, updated: str | None = None) -> bool:
+        """Whether the entry is indexed as it is now: not when the feed says it was updated since."""
+        row = self._db.execute("SELECT updated FROM entries WHERE url = ?", (entry_url,)).fetchone()
+        return row is not None and (updated is None or row[0] is None or row[0] == updated)
 
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
-               error: str | None, indexed: dict[str, str]) -> None:
-        """One fetch of ``feed``: its counts and error, and the entries (URL -> article id) now indexed."""
+               error: str | None, indexed: dict[str, tuple[str, str | None]]) -> None:
+        """One fetch of ``feed``: its counts and error, and the entries now indexed (URL -> article id,
+        the entry's update time)."""
         stamp = now()
         with self._db:
             self._db.execute("UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, new = ?, failed = ?, "
                              "last_error = ? WHERE url = ?",
                              (etag, last_modified, stamp, new, failed, error, feed.url))
-            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?)",
-                                 [(url, feed.url, article, stamp) for url, article in indexed.items()])
+            self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
+                                 [(url, feed.url, article, stamp, updated)
+                                  for url, (article, updated) in indexed.items()])
 
     def close(self) -> None:
         self._db.close()

@@ -22,7 +22,7 @@ class FeedOutcome:
     etag: str | None
     last_modified: str | None
     articles: list[Article] = field(default_factory=list)
-    entries: dict[str, str] = field(default_factory=dict)  # entry URL -> article id
+    entries: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # entry URL -> article id, updated
     failed: int = 0
     error: str | None = None
 
@@ -46,7 +46,7 @@ def _read_one(fetcher: Fetcher, feed: Feed, feeds: FeedList) -> FeedOutcome:
         return FeedOutcome(feed, feed.etag, feed.last_modified, error=exc.reason)
     outcome = FeedOutcome(feed, result.etag, result.last_modified)
     for entry in entries:
-        if feeds.seen(entry.url):
+        if feeds.seen(entry.url, entry.updated):
             continue
         try:
             page = fetcher.fetch(entry.url, accept=PAGE_TYPES)
@@ -58,5 +58,5 @@ def _read_one(fetcher: Fetcher, feed: Feed, feeds: FeedList) -> FeedOutcome:
             outcome.failed, outcome.error = outcome.failed + 1, f"{entry.url}: the page holds no article text"
             continue
         outcome.articles.append(article)
-        outcome.entries[entry.url] = article.id
+        outcome.entries[entry.url] = (article.id, entry.updated)
     return outcome

@@ -30,12 +30,14 @@ _FEED_LINK = re.compile(
 
 @dataclass(frozen=True)
 class FeedEntry:
-    """One entry of a feed: the page it links to, its title, when it was published (UTC, ISO 8601), its id."""
+    """One entry of a feed: the page it links to, its title, when it was published and last updated
+    (UTC, ISO 8601; updated falls back to published), its id."""
 
     url: str
     title: str
     published: str | None
     id: str
+    updated: str | None = None
 
 
 def read_feed(text: str, url: str) -> list[FeedEntry]:
@@ -61,12 +63,14 @@ def _entry(raw: feedparser.FeedParserDict, feed_url: str) -> FeedEntry | None:
         log.info("feed %s: an entry without a web link is skipped (%r)", feed_url, raw.get("title"))
         return None
     title = " ".join((raw.get("title") or "").split())
-    return FeedEntry(url=link, title=title, published=_published(raw), id=(raw.get("id") or link).strip())
+    published = _moment(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))
+    updated = _moment(dict.get(raw, "updated_parsed")) or published
+    return FeedEntry(url=link, title=title, published=published, id=(raw.get("id") or link).strip(), updated=updated)
 
 
-def _published(raw: feedparser.FeedParserDict) -> str | None:
-    # plain dict look-ups: feedparser's own mapping between the two keys warns that it will go away
-    parsed: time.struct_time | None = dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed")
+def _moment(parsed: time.struct_time | None) -> str | None:
+    """A feed's parsed time as ISO 8601 UTC (plain dict look-ups above: feedparser's own mapping
+    between the published and updated keys warns that it will go away)."""
     if parsed is None:
         return None
     try:
