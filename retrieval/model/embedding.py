@@ -13,6 +13,7 @@ from retrieval.errors import ModelBuildError
 from retrieval.model.encoders import Encoder, OpenVINOEncoder, SentenceTransformerEncoder
 from retrieval.model.int8_build import ensure_int8_model
 from retrieval.model.model_build import PROMPTS, ensure_default_model
+from retrieval.model.turns import Turns
 from retrieval.settings import RetrievalSettings
 from retrieval.model.word_table import mapped_word_embeddings
 
@@ -43,8 +44,10 @@ class Embedder:
         self._encoder: Encoder | None = None
         self._info: ModelInfo | None = None
         # The Rust tokenizer is not safe to call from several threads at once, and one encoding
-        # already uses every core, so calls into the model take turns.
-        self._lock = threading.Lock()
+        # already uses every core, so calls into the model take turns; a question goes before the
+        # next batch of a long run of passages (indexing while the bot answers).
+        self._loading = threading.Lock()
+        self._turns = Turns()
 
     @property
     def settings(self) -> RetrievalSettings:
@@ -60,7 +63,7 @@ class Embedder:
 
     def warm_up(self) -> ModelInfo:
         """Load the model (building the default one on first use); idempotent."""
-        with self._lock:
+        with self._loading:
             if self._info is None:
                 self._encoder, prompts = self._load()
                 self._info = ModelInfo(self.model_name, self._encoder.dimension, prompts)
@@ -90,7 +93,7 @@ class Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens the model sees for ``text`` as a passage, prompt and special tokens included."""
         info = self.warm_up()
-        with self._lock:
+        with self._turns.urgent():
             return self._encoder.count_tokens(info.prompts.get("passage", "") + text)
 
     @property
@@ -109,11 +112,25 @@ class Embedder:
 
     def _encode(self, texts: list[str], kind: str) -> np.ndarray:
         info = self.warm_up()
-        if not texts:
-            return np.zeros((0, info.dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._encoder.encode(
-                texts, info.prompts.get(kind, ""), self._settings.batch_size,
-                progress=len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty())
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        prompt, size = info.prompts.get(kind, ""), self._settings.batch_size
+        if len(texts) <= size:
+            with self._turns.urgent():
+                vectors = self._encoder.encode(texts, prompt, size, progress=False)
+            return np.ascontiguousarray(vectors, dtype=np.float32).reshape(len(texts), info.dimension)
+        return self._encode_bulk(texts, prompt, size, info.dimension)
+
+    def _encode_bulk(self, texts: list[str], prompt: str, size: int, dimension: int) -> np.ndarray:
+        """Batch by batch, longest texts first (each batch pads to similar lengths), one turn a batch."""
+        from tqdm.auto import tqdm
+
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        vectors = np.empty((len(texts), dimension), dtype=np.float32)
+        progress = len(texts) >= _PROGRESS_THRESHOLD and sys.stderr.isatty()
+        with tqdm(total=len(texts), desc="Batches", unit="passage", disable=not progress) as bar:
+            for start in range(0, len(order), size):
+                rows = order[start:start + size]
+                with self._turns.bulk():
+                    vectors[rows] = self._encoder.encode([texts[r] for r in rows], prompt, size, progress=False)
+                bar.update(len(rows))
+        return vectors
 
