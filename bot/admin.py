@@ -54,7 +54,7 @@ async def fetch_command(update: Update, context: Context) -> None:
         return
     await message.reply_text(t("fetch_started", language))
     try:
-        fetched = await asyncio.to_thread(job.run)
+        fetched = await job.run_soon()
     except NewsbotError as exc:
         await message.reply_text(t("fetch_failed", language, error=str(exc)))
         return
@@ -69,7 +69,7 @@ async def scheduled_fetch(context: Context) -> None:
     """The repeating job: fetch in a worker thread, so that questions keep being answered meanwhile."""
     job = context.bot_data.feed_job
     try:
-        fetched = await asyncio.to_thread(job.run)
+        fetched = await job.run_soon()
     except NewsbotError as exc:
         log.warning("the scheduled fetch failed (%s); the index is unchanged, next try in %d min",
                     exc, job.minutes)

@@ -243,6 +243,7 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
         model=embedder.model_name + (f" + reader ({reader.form})" if reader else ""),
     )
     async def close() -> None:
+        job.close()
         feedback.close()
         await state.close()
 

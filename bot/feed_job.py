@@ -6,10 +6,13 @@ in flight finish on the one they started with.
 
 from __future__ import annotations
 
+import asyncio
+import ctypes
 import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from retrieval.errors import NewsbotError
@@ -29,10 +32,30 @@ class FeedJob:
     last_error: str | None = None  # why the last fetch as a whole failed; None after one that worked
     last_finished: float | None = None  # time.time() of the last fetch's end, good or not
     _running: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # its own thread: a fetch lasts minutes, and the event loop's shared pool serves the questions
+    _worker: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-fetch"), repr=False)
+
+    _asked: bool = field(default=False, repr=False)  # a run_soon is under way (set on the event loop only)
 
     @property
     def running(self) -> bool:
-        return self._running.locked()
+        return self._asked or self._running.locked()
+
+    async def run_soon(self) -> FetchRun | None:
+        """``run`` in the job's own thread, awaited from the event loop; None at once while one is under way
+        (a schedule that comes round during a long fetch is skipped, not queued behind it)."""
+        if self._asked:
+            return None
+        self._asked = True
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._worker, self.run)
+        finally:
+            self._asked = False
+
+    def close(self) -> None:
+        """Let the job's thread go once a fetch in progress ends (a fetch not yet started is dropped)."""
+        self._worker.shutdown(wait=False, cancel_futures=True)
 
     def run(self) -> FetchRun | None:
         """One fetch, then the switch to the new index; None when another fetch is still running.
@@ -49,6 +72,7 @@ class FeedJob:
                 raise
             finally:
                 self.last_finished = time.time()
+                _give_back_memory()
             self.last, self.last_error = fetched, None
             if fetched.report is not None and self.refresh():
                 log.info("fetched %d new article(s) in %.1f s; answering from the new index",
@@ -56,3 +80,11 @@ class FeedJob:
             return fetched
         finally:
             self._running.release()
+
+
+def _give_back_memory() -> None:
+    """Return the memory a fetch freed (pages, indexing buffers) to the system, where glibc allows it."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator keeps it for later use, which is fine
+        pass

@@ -71,7 +71,8 @@ class Hit:
 
 
 class NewsSite:
-    """The site, served from a thread; ``robots`` is "ok", "missing" (404), "error" (500) or "slow"."""
+    """The site, served from a thread; ``robots`` is "ok", "crawl-delay" (asks for 4 s), "missing" (404),
+    "error" (500) or "slow"."""
 
     def __init__(self, articles: list[SiteArticle], *, robots: str = "ok", slow_s: float = 2.0,
                  big_bytes: int = 2_000_000) -> None:
@@ -205,6 +206,8 @@ class _Handler(BaseHTTPRequestHandler):
             if mode == "slow":
                 time.sleep(self.site.slow_s)
             rules = "User-agent: *\nDisallow: /private/\n\nUser-agent: Googlebot-Image\nDisallow: /\n"
+            if mode == "crawl-delay":
+                rules = rules.replace("Disallow: /private/\n", "Disallow: /private/\nCrawl-delay: 4\n", 1)
             self.send_text(200, "text/plain", rules)
 
     def _feed(self, kind: str) -> None:

@@ -231,3 +231,32 @@ def test_rate_limiter_forgets_idle_senders():
     assert limiter.check(-1, now=61.0).allowed
     assert len(limiter._seen) == 1
     assert limiter.check(-1, now=62.0).allowed and not limiter.check(-1, now=63.0).allowed
+
+
+def test_a_fetch_asked_for_while_one_runs_is_skipped_not_queued():
+    import asyncio
+    import threading
+
+    from bot.feed_job import FeedJob
+    from retrieval.fetch.updates import FetchRun
+
+    release, calls = threading.Event(), []
+    fetched = FetchRun(started="2026-12-04T10:00:00+00:00", seconds=1.0, outcomes=[], report=None, feeds=[])
+
+    def fetch():
+        calls.append(1)
+        release.wait(5)
+        return fetched
+
+    job = FeedJob(fetch, lambda: False)
+
+    async def twice():
+        first = asyncio.ensure_future(job.run_soon())
+        await asyncio.sleep(0.05)
+        assert job.running and await job.run_soon() is None  # the second comes back at once
+        release.set()
+        return await first
+
+    assert asyncio.run(twice()) is fetched
+    assert calls == [1] and not job.running and job.last is fetched
+    job.close()

@@ -267,3 +267,12 @@ def test_decoding_uses_the_charset_the_page_declares():
     assert decode_body(body, "utf-8").endswith("Andé di pasar.€")
     xml = '<?xml version="1.0" encoding="windows-1252"?><rss><title>“Banjir”</title></rss>'
     assert decode_body(xml.encode("cp1252"), None) == xml
+
+
+def test_a_crawl_delay_in_robots_txt_slows_requests_to_that_host(articles):
+    clock = FakeClock()
+    with NewsSite(articles, robots="crawl-delay") as site, \
+            Fetcher(local_settings(host_delay_s=1.0), clock=clock.time, sleep=clock.sleep) as fetcher:
+        fetcher.fetch(site.url(articles[0].path))  # robots.txt, then the page: the site asks for 4 s
+        fetcher.fetch(site.url(articles[1].path))
+        assert clock.sleeps == [4.0, 4.0]

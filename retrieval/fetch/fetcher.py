@@ -43,6 +43,7 @@ ACCEPTED_TYPES = PAGE_TYPES | FEED_TYPES
 _ACCEPT_HEADER = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
                   "application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9")
 _ROBOTS_MAX_BYTES = 512 * 1024
+MAX_CRAWL_DELAY_S = 60.0  # a robots.txt Crawl-delay is honoured up to this many seconds between requests
 Resolver = Callable[..., list]
 
 
@@ -111,6 +112,7 @@ class Fetcher:
             timeout=httpx.Timeout(self.settings.timeout_s), follow_redirects=False, trust_env=False)
         self._last_request: dict[str, float] = {}
         self._robots: dict[str, _Robots] = {}
+        self._host_delay: dict[str, float] = {}  # a host's robots.txt Crawl-delay, when it asks for more
 
     def close(self) -> None:
         self._client.close()
@@ -202,7 +204,7 @@ class Fetcher:
     def _wait_turn(self, host: str) -> None:
         last = self._last_request.get(host)
         if last is not None:
-            wait = last + self.settings.host_delay_s - self._clock()
+            wait = last + max(self.settings.host_delay_s, self._host_delay.get(host, 0.0)) - self._clock()
             if wait > 0:
                 self._sleep(wait)
         self._last_request[host] = self._clock()
@@ -228,6 +230,9 @@ class Fetcher:
         robots = self._robots.get(origin)
         if robots is None:
             robots = self._robots[origin] = self._read_robots(origin)
+            asked = robots.parser.crawl_delay(self.settings.user_agent) if robots.parser is not None else None
+            if asked:
+                self._host_delay[current.host] = min(float(asked), MAX_CRAWL_DELAY_S)
         if robots.refusal:
             raise FetchError(url, robots.refusal)
         if robots.parser is not None and not robots.parser.can_fetch(self.settings.user_agent, str(current)):

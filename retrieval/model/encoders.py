@@ -65,6 +65,12 @@ def fit(ids: list[int]) -> list[int]:
     return ids if len(ids) <= MAX_SEQ_LENGTH else ids[:MAX_SEQ_LENGTH - 1] + ids[-1:]
 
 
+# Batches are padded to a multiple of this many tokens: OpenVINO keeps memory for every input shape
+# it has run, and fewer widths keep the bot's memory about 200 MB lower once it has indexed while
+# answering; bulk embedding costs about 9% more time (the attention mask hides the padding).
+WIDTH_STEP = 32
+
+
 class OpenVINOEncoder:
     """The int8 OpenVINO graph built by ``int8_build``; its output is already the sentence vector.
 
@@ -106,7 +112,7 @@ class OpenVINOEncoder:
         return vectors
 
     def _run(self, batch: list[list[int]]) -> np.ndarray:
-        width = max(len(ids) for ids in batch)
+        width = -(-max(len(ids) for ids in batch) // WIDTH_STEP) * WIDTH_STEP
         input_ids = np.full((len(batch), width), self._pad, dtype=np.int64)
         mask = np.zeros((len(batch), width), dtype=np.int64)
         for row, ids in enumerate(batch):
