@@ -81,3 +81,12 @@ def test_entries_without_a_web_link_or_repeated_are_skipped():
     assert read_feed(feed, "https://a.id/rss") == [
         FeedEntry(url="https://a.id/berita/banjir.html", title="Banjir di Jakarta", published=None,
                   id="https://a.id/berita/banjir.html")]
+
+
+def test_a_feed_list_that_is_not_a_database_says_what_to_do(tmp_path):
+    from retrieval.errors import IndexFolderError
+    from retrieval.fetch.feed_list import FEEDS_FILE, FeedList
+
+    (tmp_path / FEEDS_FILE).write_bytes(b"this is not sqlite, just text that was copied over it" * 40)
+    with pytest.raises(IndexFolderError, match="feeds.sqlite, the feed list, is not a SQLite database.*move it aside"):
+        FeedList(tmp_path)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from retrieval.errors import ConfigError, IndexFolderError
+from retrieval.errors import ConfigError
 from retrieval.fetch.web_sources import is_url
+from retrieval.store.sqlite_files import open_error, open_sqlite
 
 FEEDS_FILE = "feeds.sqlite"
 _SCHEMA = """
@@ -44,16 +45,14 @@ class FeedList:
     """The followed feeds of one index folder."""
 
     def __init__(self, folder: Path) -> None:
+        self._db = open_sqlite(folder / FEEDS_FILE, what="the feed list", schema=_SCHEMA)
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(str(folder / FEEDS_FILE))
-            self._db.executescript(_SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(entries)")}
             if "updated" not in columns:  # a feed list written before entries kept their update time
                 self._db.execute("ALTER TABLE entries ADD COLUMN updated TEXT")
-        except (OSError, sqlite3.Error) as exc:
-            raise IndexFolderError(f"cannot open the feed list {folder / FEEDS_FILE} ({exc}); make the folder "
-                                   "writable, or choose another with --index or NEWSBOT_INDEX_DIR") from None
+        except sqlite3.Error as exc:
+            self._db.close()
+            raise open_error(folder / FEEDS_FILE, "the feed list", exc) from None
 
     def add(self, url: str, outlet: str | None = None) -> Feed:
         if not is_url(url):
