@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
-from retrieval.errors import IndexFolderError
+from retrieval.errors import ConfigError, IndexFolderError, NewsbotError
 from retrieval.fetch.feed_list import Feed, FeedList
-from retrieval.fetch.updates import fetch_and_index
-from retrieval.fetch.web_sources import fetch_settings_from_env
+from retrieval.fetch.updates import FetchRun, fetch_and_index
+from retrieval.fetch.web_sources import fetch_minutes_from_env, fetch_settings_from_env
 from retrieval.model.embedding import Embedder
 from retrieval.store.index import current_generation, read_manifest
 from retrieval.store.store_settings import StoreSettings
@@ -56,10 +60,36 @@ def _most(item: tuple[str, int]) -> tuple[int, str]:
     return -item[1], item[0]
 
 
-def run_fetch(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
-    """``newsbot fetch``: one round over the feeds; new articles indexed, then the round recorded."""
-    fetched = fetch_and_index(args.index, StoreSettings.from_env(), embedder, fetch_settings_from_env(os.environ))
+def run_fetch(args: argparse.Namespace, embedder: Embedder, out: TextIO, *,
+              sleep: Callable[[float], None] = time.sleep) -> int:
+    """``newsbot fetch``: a round over the feeds (new articles indexed, then the round recorded), once or
+    every ``--every`` / NEWSBOT_FETCH_MINUTES minutes until interrupted."""
+    minutes = 0 if args.once else _every(args.every)
+    fetch = partial(fetch_and_index, args.index, StoreSettings.from_env(), embedder,
+                    fetch_settings_from_env(os.environ))
+    if not minutes:
+        _print_round(fetch(), out)
+        return 0
+    while True:
+        try:
+            _print_round(fetch(), out)
+        except NewsbotError as exc:  # the next round may well work (an index being written, no feeds yet)
+            print(f"newsbot: this round failed: {exc}", file=sys.stderr)
+        out.write(f"Next round in {minutes} min (Ctrl-C stops)\n")
+        out.flush()
+        sleep(minutes * 60)
+
+
+def _every(minutes: int | None) -> int:
+    if minutes is None:
+        return fetch_minutes_from_env(os.environ)
+    if not 1 <= minutes <= 10_080:
+        raise ConfigError(f"--every {minutes}: give the minutes between rounds, from 1 to 10080")
+    return minutes
+
+
+def _print_round(fetched: FetchRun, out: TextIO) -> None:
     if fetched.report is not None:
         print_index_report(fetched.report, out)
     print_feeds(fetched.feeds, out)
-    return 0
+    out.flush()

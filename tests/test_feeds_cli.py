@@ -117,3 +117,39 @@ def test_an_entry_the_feed_says_was_updated_is_fetched_again_and_replaces_its_pa
 
         third = newsbot("fetch", "--index", str(folder), env=env)
         assert "Added" not in third.stdout and site.requested(old.path) == 2
+
+
+def test_fetch_every_n_minutes_goes_on_until_stopped_and_survives_a_failed_round(served_site, tmp_path, embedder,
+                                                                                 monkeypatch, capsys):
+    import argparse
+    import io
+
+    from bot.cli_feeds import run_fetch
+    from retrieval.errors import ConfigError
+    from retrieval.fetch.feed_list import FeedList
+
+    monkeypatch.setenv("NEWSBOT_FETCH_ALLOW_PRIVATE", "1")
+    monkeypatch.setenv("NEWSBOT_FETCH_MINUTES", "30")
+    folder, out, naps = tmp_path / "index", io.StringIO(), []
+
+    def sleep(seconds: float) -> None:  # the operator's Ctrl-C comes during the third wait
+        naps.append(seconds)
+        if len(naps) == 1:
+            feeds = FeedList(folder)
+            feeds.add(served_site.url("/feed/rss.xml"))
+            feeds.close()
+        if len(naps) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_fetch(argparse.Namespace(index=folder, once=False, every=None), embedder, out, sleep=sleep)
+    assert naps == [1800, 1800, 1800]
+    assert "this round failed: no feeds are followed" in capsys.readouterr().err  # round 1, and it went on
+    rounds = out.getvalue().split("Next round in 30 min")
+    assert "Added 3," in rounds[1] and "Added" not in rounds[2]  # round 2 indexed, round 3 found nothing new
+
+    once = io.StringIO()
+    assert run_fetch(argparse.Namespace(index=folder, once=True, every=None), embedder, once, sleep=sleep) == 0
+    assert "Next round" not in once.getvalue() and len(naps) == 3
+    with pytest.raises(ConfigError, match="--every 0"):
+        run_fetch(argparse.Namespace(index=folder, once=False, every=0), embedder, once, sleep=sleep)
