@@ -230,9 +230,9 @@ def run_bot(args: argparse.Namespace, embedder: Embedder) -> int:
     configure_logging(bot_settings.secrets() + stores.secrets())
     fetching = fetch_settings_from_env(os.environ)
     state = open_state(bot_settings)
-    feedback = FeedbackStore(args.index)
     reader = ready_reader(embedder.settings)
     index = live(stores, args.index, embedder, reader, build_from=DEFAULT_SOURCES)
+    feedback = FeedbackStore(args.index)
     job = FeedJob(partial(fetch_and_index, args.index, stores, embedder, fetching), index.refresh,
                   minutes=bot_settings.fetch_minutes)
     data = BotData(

@@ -14,7 +14,7 @@ import pytest
 from retrieval.model.embedding import Embedder
 from retrieval.errors import IndexFolderError, SourceError
 from retrieval.store.index import CURRENT, PASSAGES, load_index
-from retrieval.store.indexing import _locked, remove_articles, update_index
+from retrieval.store.indexing import _locked, build_if_missing, remove_articles, update_index
 from retrieval.search.search import Searcher
 
 from conftest import SEEDS, SHARED
@@ -296,3 +296,18 @@ def test_a_version_3_index_is_rewritten_as_version_4_without_embedding(indexed, 
     assert report.location is not None and report.embedded == 0 and counting.embedded == []
     index = load_index(indexed, model=counting.model_name)
     assert index.manifest.format_version == FORMAT_VERSION and list(index.passages) == rows
+
+
+def test_a_folder_holding_only_the_feed_list_and_votes_is_built_but_not_one_with_other_files(tmp_path, embedder):
+    beside = tmp_path / "beside"
+    beside.mkdir()
+    for name in ("feeds.sqlite", "feeds.sqlite-wal", "feedback.sqlite", "feedback.salt", ".lock"):
+        (beside / name).write_bytes(b"")
+    build_if_missing(beside, embedder, [SEEDS])
+    assert (beside / CURRENT).exists()
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("not an index")
+    build_if_missing(other, embedder, [SEEDS])
+    assert not (other / CURRENT).exists()  # left for loading to report

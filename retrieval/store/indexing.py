@@ -32,6 +32,7 @@ from retrieval.store.lexical import LexicalIndex, LexicalSettings
 
 log = logging.getLogger(__name__)
 LOCK = ".lock"
+BESIDE_INDEX = ("feeds.sqlite", "feedback.sqlite", "feedback.salt")  # other files an index folder holds
 
 
 @dataclass
@@ -138,13 +139,18 @@ def remove_articles(ids: list[str], folder: Path, embedder: Embedder) -> IndexRe
 def build_if_missing(folder: Path, embedder: Embedder, sources: list[Path]) -> None:
     """Build the index in ``folder`` from ``sources`` if there is none yet.
 
-    Only a missing or empty folder is built; a damaged index is left for loading to report.
+    Only a missing folder, or one holding nothing but the files kept beside an index (the lock,
+    the feed list, the feedback votes), is built; a damaged index is left for loading to report.
     """
-    if not folder.exists() or (folder.is_dir() and not any(p.name != LOCK for p in folder.iterdir())):
+    if not folder.exists() or (folder.is_dir() and all(_beside_index(p.name) for p in folder.iterdir())):
         log.info("no index at %s yet: building it from %s", folder, ", ".join(map(str, sources)))
         report = update_index(sources, folder, embedder, sync=True)
         log.info("indexed %d articles, %d passages in %.1f s", report.articles, report.passages,
                  report.seconds["total"])
+
+
+def _beside_index(name: str) -> bool:
+    return name == LOCK or name.startswith(BESIDE_INDEX)
 
 
 @contextmanager
