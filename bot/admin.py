@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import time
 from typing import TYPE_CHECKING
 
-from telegram import BotCommand, BotCommandScopeChat, Update
+from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application
@@ -41,7 +42,8 @@ async def status_command(update: Update, context: Context) -> None:
         return
     report = await asyncio.to_thread(gather_status, context.bot_data)
     for html_text in status_html(report, language_of(update)):
-        await update.effective_message.reply_text(html_text, parse_mode=ParseMode.HTML)
+        await update.effective_message.reply_text(html_text, parse_mode=ParseMode.HTML,
+                                                  link_preview_options=LinkPreviewOptions(is_disabled=True))
 
 
 async def fetch_command(update: Update, context: Context) -> None:
@@ -99,16 +101,34 @@ def gather_status(data: BotData) -> StatusReport:
 
 async def announce_admin_commands(application: Application) -> None:
     """Give each operator a menu with the operators' commands too (a chat-scoped menu, in both languages)."""
-    for admin in sorted(application.bot_data.admin_ids):
+    for position, admin in enumerate(sorted(application.bot_data.admin_ids), start=1):
         for language, commands in COMMANDS.items():
             menu = [BotCommand(name, description) for name, description in commands + ADMIN_COMMANDS[language]]
             try:
                 await application.bot.set_my_commands(menu, scope=BotCommandScopeChat(admin),
                                                       language_code=None if language == "id" else language)
             except TelegramError as exc:  # e.g. an operator who has not opened a chat with the bot yet
-                log.warning("could not set the operators' menu for user %s (%s); /status and /fetch still work",
-                            admin, exc)
+                log.warning("could not set the command menu of operator %d of NEWSBOT_ADMIN_IDS (in numeric order) "
+                            "(%s); has that user opened a chat with the bot? /status and /fetch work anyway",
+                            position, exc)
                 break
+
+
+def stop_fetching_on_signals(application: Application) -> None:
+    """On SIGINT/SIGTERM, tell a fetch in progress to stop before python-telegram-bot shuts down (it waits
+    for running jobs, and a fetch may have minutes of polite delays left); then stop as it would."""
+    job = application.bot_data.feed_job
+
+    def stopping() -> None:
+        job.close()
+        raise SystemExit  # what python-telegram-bot's own handler does: the loop ends and shutdown begins
+
+    try:
+        loop = asyncio.get_running_loop()
+        for name in ("SIGINT", "SIGTERM", "SIGABRT"):
+            loop.add_signal_handler(getattr(signal, name), stopping)
+    except (NotImplementedError, RuntimeError, ValueError):  # no signals here (another thread, Windows)
+        log.debug("signals are not watched in this loop; a fetch in progress ends on its own at shutdown")
 
 
 async def _operator(update: Update, context: Context) -> bool:

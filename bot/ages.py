@@ -8,14 +8,22 @@ lalu" is what Babel would say).
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from babel.dates import format_timedelta
 
 from bot.i18n import DEFAULT_LANGUAGE
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Articles are dated in their outlets' local days; Indonesian news is dated in Western Indonesia
+# Time (UTC+7, no daylight saving), so ages are counted on that day, not on UTC's.
+NEWS_TIMEZONE = timezone(timedelta(hours=7), "WIB")
 _NEAR = {0: {"id": "hari ini", "en": "today"}, 1: {"id": "kemarin", "en": "yesterday"}}
+
+
+def news_today() -> date:
+    """Today's date where the news is dated (WIB)."""
+    return datetime.now(NEWS_TIMEZONE).date()
 
 
 def age_text(day: str | None, today: date, language: str) -> str | None:

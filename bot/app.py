@@ -62,8 +62,8 @@ def register_handlers(application: Application) -> None:
     application.add_handler(CommandHandler("help", handlers.help_command, filters=new_messages))
     application.add_handler(CommandHandler("sources", handlers.sources, filters=new_messages))
     application.add_handler(CommandHandler("ask", handlers.ask_command, filters=new_messages))
-    application.add_handler(CommandHandler("status", admin.status_command, filters=new_messages))
-    application.add_handler(CommandHandler("fetch", admin.fetch_command, filters=new_messages))
+    application.add_handler(CommandHandler("status", admin.status_command, filters=private))  # never in groups
+    application.add_handler(CommandHandler("fetch", admin.fetch_command, filters=private))
     application.add_handler(MessageHandler(private & filters.COMMAND, handlers.unknown_command))
     application.add_handler(MessageHandler(private & filters.TEXT, handlers.private_text))
     application.add_handler(MessageHandler(groups & filters.TEXT & filters.Entity("mention"), handlers.group_mention))
@@ -83,4 +83,6 @@ async def announce_commands(application: Application) -> None:
             [BotCommand(name, description) for name, description in commands],
             scope=BotCommandScopeDefault(), language_code=None if language == "id" else language)
     await admin.announce_admin_commands(application)
+    if application.bot_data.feed_job is not None:
+        admin.stop_fetching_on_signals(application)
     log.info("newsbot is ready as @%s", application.bot.username)

@@ -71,10 +71,9 @@ def build_parser(settings: RetrievalSettings) -> argparse.ArgumentParser:
     fetch = commands.add_parser("fetch", help="read every followed feed and index the new articles: once, or "
                                               "every N minutes until stopped")
     fetch.add_argument("--index", type=Path, default=settings.index_dir, metavar="DIR", help=index_help)
-    fetch.add_argument("--once", action="store_true", help="one round, even when a schedule is set")
+    fetch.add_argument("--once", action="store_true", help="one round, then exit (the default)")
     fetch.add_argument("--every", type=int, metavar="MINUTES",
-                       help="a round every MINUTES (1-10080) until stopped (default: NEWSBOT_FETCH_MINUTES; "
-                            "unset or 0: one round)")
+                       help="a round every MINUTES (1-10080) until stopped, e.g. as a fetcher process of its own")
 
     remove = commands.add_parser("remove", help="remove articles from the index by id")
     remove.add_argument("ids", nargs="+", metavar="ID", help="article ids (as `newsbot ask --json` shows them)")

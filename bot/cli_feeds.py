@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
@@ -14,7 +15,7 @@ from typing import TextIO
 from retrieval.errors import ConfigError, IndexFolderError, NewsbotError
 from retrieval.fetch.feed_list import Feed, FeedList
 from retrieval.fetch.updates import FetchRun, fetch_and_index
-from retrieval.fetch.web_sources import fetch_minutes_from_env, fetch_settings_from_env
+from retrieval.fetch.web_sources import fetch_settings_from_env
 from retrieval.model.embedding import Embedder
 from retrieval.store.index import current_generation, read_manifest
 from retrieval.store.store_settings import StoreSettings
@@ -22,6 +23,8 @@ from retrieval.store.stores import describe
 
 from bot.cli_output import print_feeds, print_index_report
 from bot.status import StatusReport, status_plain
+
+log = logging.getLogger(__name__)
 
 
 def run_feeds(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
@@ -63,8 +66,8 @@ def _most(item: tuple[str, int]) -> tuple[int, str]:
 def run_fetch(args: argparse.Namespace, embedder: Embedder, out: TextIO, *,
               sleep: Callable[[float], None] = time.sleep) -> int:
     """``newsbot fetch``: a round over the feeds (new articles indexed, then the round recorded), once or
-    every ``--every`` / NEWSBOT_FETCH_MINUTES minutes until interrupted."""
-    minutes = 0 if args.once else _every(args.every)
+    every ``--every`` minutes until interrupted."""
+    minutes = 0 if args.once or args.every is None else _every(args.every)
     fetch = partial(fetch_and_index, args.index, StoreSettings.from_env(), embedder,
                     fetch_settings_from_env(os.environ))
     if not minutes:
@@ -75,14 +78,16 @@ def run_fetch(args: argparse.Namespace, embedder: Embedder, out: TextIO, *,
             _print_round(fetch(), out)
         except NewsbotError as exc:  # the next round may well work (an index being written, no feeds yet)
             print(f"newsbot: this round failed: {exc}", file=sys.stderr)
+        except Exception as exc:  # noqa: BLE001 - a bug or a full disk: logged with its traceback, then on
+            log.exception("this round failed unexpectedly")
+            print(f"newsbot: this round failed unexpectedly ({exc.__class__.__name__}: {exc}); next round as planned",
+                  file=sys.stderr)
         out.write(f"Next round in {minutes} min (Ctrl-C stops)\n")
         out.flush()
         sleep(minutes * 60)
 
 
-def _every(minutes: int | None) -> int:
-    if minutes is None:
-        return fetch_minutes_from_env(os.environ)
+def _every(minutes: int) -> int:
     if not 1 <= minutes <= 10_080:
         raise ConfigError(f"--every {minutes}: give the minutes between rounds, from 1 to 10080")
     return minutes

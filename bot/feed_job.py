@@ -21,17 +21,22 @@ from retrieval.fetch.updates import FetchRun
 log = logging.getLogger(__name__)
 
 
+class FetchFailed(NewsbotError):
+    """A fetch that failed on something unexpected; the message says so and points to the log."""
+
+
 @dataclass
 class FeedJob:
     """Runs ``fetch`` (blocking: call ``run`` in a worker thread), never two at once, and keeps the last result."""
 
-    fetch: Callable[[], FetchRun]
+    fetch: Callable[[threading.Event], FetchRun]  # told to stop early through the event
     refresh: Callable[[], bool]
     minutes: int = 0  # the schedule; 0: only on demand
     last: FetchRun | None = None
     last_error: str | None = None  # why the last fetch as a whole failed; None after one that worked
     last_finished: float | None = None  # time.time() of the last fetch's end, good or not
     _running: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     # its own thread: a fetch lasts minutes, and the event loop's shared pool serves the questions
     _worker: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(1, thread_name_prefix="newsbot-fetch"), repr=False)
@@ -54,7 +59,8 @@ class FeedJob:
             self._asked = False
 
     def close(self) -> None:
-        """Let the job's thread go once a fetch in progress ends (a fetch not yet started is dropped)."""
+        """Stop: a fetch in progress ends at its next page (recording nothing), one not yet started is dropped."""
+        self._stop.set()
         self._worker.shutdown(wait=False, cancel_futures=True)
 
     def run(self) -> FetchRun | None:
@@ -66,10 +72,15 @@ class FeedJob:
             return None
         try:
             try:
-                fetched = self.fetch()
+                fetched = self.fetch(self._stop)
             except NewsbotError as exc:
                 self.last_error = str(exc)
                 raise
+            except Exception as exc:  # a bug, a full disk: the bot goes on answering and reports it
+                log.exception("the fetch failed unexpectedly")
+                self.last_error = (f"the fetch failed unexpectedly ({exc.__class__.__name__}: {exc}); the log has "
+                                   "the details, and the index is unchanged")
+                raise FetchFailed(self.last_error) from exc
             finally:
                 self.last_finished = time.time()
                 _give_back_memory()

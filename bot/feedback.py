@@ -1,10 +1,11 @@
 """Votes (👍/👎) on the bot's answers, in ``feedback.sqlite`` beside the index.
 
-One row a vote (which message, a salted hash of who voted, up or down, the question, when) and
-one row a passage that message showed (its id, rank and outlet). Telegram user ids are never
-stored: a user is an HMAC-SHA256 of the id under a random salt kept in ``feedback.salt``, enough
-to let each user vote once on each message. Message keys are hashed the same way, since a
-private chat's id is its user's id.
+One row a vote (a salted hash of who voted under which message, up or down, the question, when)
+and one row a passage that message showed (its id, rank and outlet). Telegram user ids are never
+stored: a vote is keyed by an HMAC-SHA256 of the message and the user together, under a random
+salt kept in ``feedback.salt``: enough to let each user vote once on each message, and nothing
+that ties one user's votes on different messages together (a private chat's id is its user's id,
+so the message key is never stored either).
 """
 
 from __future__ import annotations
@@ -27,9 +28,8 @@ FEEDBACK_FILE = "feedback.sqlite"
 SALT_FILE = "feedback.salt"
 SALT_BYTES = 32
 _SCHEMA = """
-CREATE TABLE IF NOT EXISTS votes (id INTEGER PRIMARY KEY, message_hash TEXT NOT NULL, user_hash TEXT NOT NULL,
-    vote INTEGER NOT NULL CHECK (vote IN (1, -1)), question TEXT NOT NULL, created_at TEXT NOT NULL,
-    UNIQUE (message_hash, user_hash));
+CREATE TABLE IF NOT EXISTS votes (id INTEGER PRIMARY KEY, voter_hash TEXT NOT NULL UNIQUE,
+    vote INTEGER NOT NULL CHECK (vote IN (1, -1)), question TEXT NOT NULL, created_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS vote_passages (vote_id INTEGER NOT NULL REFERENCES votes (id), rank INTEGER NOT NULL,
     passage_id TEXT NOT NULL, outlet TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS vote_passages_vote ON vote_passages (vote_id);
@@ -87,12 +87,12 @@ class FeedbackStore:
 
     def record(self, vote: Vote) -> bool:
         """Store ``vote``; False (and nothing changed) when this user already voted on this message."""
-        row = (self._hash(f"message:{vote.message}"), self._hash(f"user:{vote.user}"), 1 if vote.up else -1,
+        row = (self._hash(f"vote:{vote.message}\n{vote.user}"), 1 if vote.up else -1,
                vote.question, vote.at.astimezone(timezone.utc).isoformat(timespec="seconds"))
         with self._lock, self._db:
             cursor = self._db.execute(
-                "INSERT INTO votes (message_hash, user_hash, vote, question, created_at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT (message_hash, user_hash) DO NOTHING", row)
+                "INSERT INTO votes (voter_hash, vote, question, created_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (voter_hash) DO NOTHING", row)
             if cursor.rowcount != 1:
                 return False
             self._db.executemany("INSERT INTO vote_passages (vote_id, rank, passage_id, outlet) VALUES (?, ?, ?, ?)",

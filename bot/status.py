@@ -17,6 +17,7 @@ from bot.i18n import text as t
 
 SHOWN_OUTLETS = 15  # outlets listed by name; the rest are counted
 _ERROR_CHARS = 300  # of a feed's last error shown
+_NAME_CHARS = 200  # of a feed's address or an outlet's name shown
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ def status_lines(report: StatusReport, language: str, shown: Callable[[str], str
     """The heading and the lines of a status; ``shown`` makes a value safe to show (escapes it for HTML)."""
     lines = [t("status_index", language, articles=report.articles, passages=report.passages,
                model=shown(report.model))]
-    names = [f"{shown(outlet)} {count}" for outlet, count in report.outlets[:SHOWN_OUTLETS]]
+    names = [f"{shown(_clip(outlet, _NAME_CHARS))} {count}" for outlet, count in report.outlets[:SHOWN_OUTLETS]]
     if len(report.outlets) > SHOWN_OUTLETS:
         names.append(t("status_more_outlets", language, count=len(report.outlets) - SHOWN_OUTLETS))
     if names:
@@ -66,12 +67,12 @@ def status_lines(report: StatusReport, language: str, shown: Callable[[str], str
 
 def feed_line(feed: Feed, language: str, shown: Callable[[str], str]) -> str:
     """One feed: its address and outlet, its last fetch with new and failed pages, its last error."""
-    outlet = shown(feed.outlet) if feed.outlet else t("status_site_outlet", language)
+    outlet = shown(_clip(feed.outlet, _NAME_CHARS)) if feed.outlet else t("status_site_outlet", language)
     if feed.last_fetch:
         fetched = t("status_fetched", language, when=_when(feed.last_fetch), new=feed.new, failed=feed.failed)
     else:
         fetched = t("status_not_fetched", language)
-    line = f"{shown(feed.url)}  ({outlet})  {fetched}"
+    line = f"{shown(_clip(feed.url, _NAME_CHARS))}  ({outlet})  {fetched}"
     if feed.last_error:
         line += "\n  " + t("status_last_error", language, error=shown(_clip(feed.last_error)))
     return line
@@ -101,5 +102,5 @@ def _when(stamp: str) -> str:
     return stamp[:16].replace("T", " ") + " UTC" if len(stamp) >= 16 else stamp
 
 
-def _clip(text: str) -> str:
-    return text if len(text) <= _ERROR_CHARS else text[: _ERROR_CHARS - 1] + "…"
+def _clip(text: str, limit: int = _ERROR_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"

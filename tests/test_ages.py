@@ -43,3 +43,12 @@ def test_no_age_for_missing_future_or_unreadable_days(day):
 def test_other_languages_get_the_default():
     assert age_text("2024-06-17", TODAY, "fr") == "kemarin"
     assert age_text("2024-06-10", TODAY, "xx") == "1 minggu yang lalu"
+
+
+def test_today_is_counted_in_western_indonesia_time():
+    from datetime import datetime, timezone
+
+    from bot.ages import NEWS_TIMEZONE, news_today
+
+    assert NEWS_TIMEZONE.utcoffset(None).total_seconds() == 7 * 3600
+    assert news_today() == datetime.now(timezone.utc).astimezone(NEWS_TIMEZONE).date()

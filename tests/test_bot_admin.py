@@ -83,6 +83,9 @@ def test_operators_get_status_and_fetch_others_a_polite_refusal(api, embedder, s
         assert served_site.url("/feed/rss.xml") in text and "not fetched yet" in text
         assert "Scheduled fetching is off" in text
 
+        api.push(command("status", uid=ADMIN, chat_id=-100777, chat_type="group"))
+        assert_quiet(api, -100777, 1.5)  # never shown to a group, even when an operator asks there
+
         replies = send(api, command("fetch", uid=ADMIN, language="en"), ADMIN, count=2)
         assert replies[0]["text"] == "Fetching the feeds now…"
         assert "3 new article(s), 0 failed" in replies[1]["text"], replies[1]["text"]

@@ -243,8 +243,8 @@ def test_a_fetch_asked_for_while_one_runs_is_skipped_not_queued():
     release, calls = threading.Event(), []
     fetched = FetchRun(started="2026-12-04T10:00:00+00:00", seconds=1.0, outcomes=[], report=None, feeds=[])
 
-    def fetch():
-        calls.append(1)
+    def fetch(stop):
+        calls.append(stop.is_set())
         release.wait(5)
         return fetched
 
@@ -258,5 +258,27 @@ def test_a_fetch_asked_for_while_one_runs_is_skipped_not_queued():
         return await first
 
     assert asyncio.run(twice()) is fetched
-    assert calls == [1] and not job.running and job.last is fetched
+    assert calls == [False] and not job.running and job.last is fetched
     job.close()
+
+
+def test_a_stop_signal_tells_a_running_fetch_to_stop_before_shutdown():
+    import asyncio
+    import os
+    import signal
+    from types import SimpleNamespace
+
+    from bot.admin import stop_fetching_on_signals
+    from bot.feed_job import FeedJob
+
+    job = FeedJob(lambda stop: None, lambda: False)
+    application = SimpleNamespace(bot_data=SimpleNamespace(feed_job=job))
+
+    async def serve() -> None:
+        stop_fetching_on_signals(application)
+        os.kill(os.getpid(), signal.SIGTERM)
+        await asyncio.sleep(5)
+
+    with pytest.raises(SystemExit):
+        asyncio.run(serve())
+    assert job._stop.is_set()  # the fetch in progress was told to stop, and shutdown began

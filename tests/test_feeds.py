@@ -90,3 +90,45 @@ def test_a_feed_list_that_is_not_a_database_says_what_to_do(tmp_path):
     (tmp_path / FEEDS_FILE).write_bytes(b"this is not sqlite, just text that was copied over it" * 40)
     with pytest.raises(IndexFolderError, match="feeds.sqlite, the feed list, is not a SQLite database.*move it aside"):
         FeedList(tmp_path)
+
+
+def test_a_round_told_to_stop_ends_at_once_and_records_nothing(tmp_path, embedder):
+    import threading
+    import time
+
+    from retrieval.fetch.feed_list import FeedList
+    from retrieval.fetch.feed_round import FetchStopped
+    from retrieval.fetch.updates import fetch_and_index
+    from retrieval.store.store_settings import StoreSettings
+
+    stop = threading.Event()
+    with NewsSite(load_articles(3)) as site:
+        feeds = FeedList(tmp_path)
+        feeds.add(site.url("/feed/rss.xml"))
+        feeds.close()
+        threading.Timer(1.0, stop.set).start()  # during the 10 s waits between requests
+        started = time.monotonic()
+        with pytest.raises(FetchStopped, match="nothing of this round was recorded"):
+            fetch_and_index(tmp_path, StoreSettings.from_env({}), embedder,
+                            FetchSettings(allow_private=True, host_delay_s=10), stop)
+        assert time.monotonic() - started < 9  # it did not sit out its polite waits
+        feeds = FeedList(tmp_path)
+        assert feeds.feeds()[0].last_fetch is None  # nothing recorded
+        feeds.close()
+        assert not (tmp_path / "CURRENT").exists()  # nothing indexed
+
+
+def test_an_entry_counts_as_seen_unless_its_feed_says_it_was_updated_later(tmp_path):
+    from retrieval.fetch.feed_list import FeedList
+
+    feeds = FeedList(tmp_path)
+    feed = feeds.add("https://a.id/rss")
+    feeds.record(feed, etag=None, last_modified=None, new=1, failed=0, error=None,
+                 indexed={"https://a.id/b.html": ("web-1", "2026-12-04T08:00:00+00:00")})
+    assert feeds.seen("https://a.id/b.html", "2026-12-04T08:00:00+00:00")
+    assert feeds.seen("https://a.id/b.html", "2026-12-01T08:00:00+00:00")  # an older stamp is no update
+    assert feeds.seen("https://a.id/b.html", None)
+    assert not feeds.seen("https://a.id/b.html", "2026-12-04T09:30:00+00:00")
+    assert feeds.known("https://a.id/b.html") and not feeds.known("https://a.id/c.html")
+    assert not feeds.seen("https://a.id/c.html")
+    feeds.close()

@@ -129,7 +129,7 @@ def test_fetch_every_n_minutes_goes_on_until_stopped_and_survives_a_failed_round
     from retrieval.fetch.feed_list import FeedList
 
     monkeypatch.setenv("NEWSBOT_FETCH_ALLOW_PRIVATE", "1")
-    monkeypatch.setenv("NEWSBOT_FETCH_MINUTES", "30")
+    monkeypatch.setenv("NEWSBOT_FETCH_MINUTES", "30")  # the bot's schedule: no loop for `newsbot fetch`
     folder, out, naps = tmp_path / "index", io.StringIO(), []
 
     def sleep(seconds: float) -> None:  # the operator's Ctrl-C comes during the third wait
@@ -142,14 +142,17 @@ def test_fetch_every_n_minutes_goes_on_until_stopped_and_survives_a_failed_round
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        run_fetch(argparse.Namespace(index=folder, once=False, every=None), embedder, out, sleep=sleep)
+        run_fetch(argparse.Namespace(index=folder, once=False, every=30), embedder, out, sleep=sleep)
     assert naps == [1800, 1800, 1800]
     assert "this round failed: no feeds are followed" in capsys.readouterr().err  # round 1, and it went on
     rounds = out.getvalue().split("Next round in 30 min")
     assert "Added 3," in rounds[1] and "Added" not in rounds[2]  # round 2 indexed, round 3 found nothing new
 
+    for once, every in ((True, 30), (False, None)):  # --once wins; no --every is one round, whatever the env says
+        printed = io.StringIO()
+        assert run_fetch(argparse.Namespace(index=folder, once=once, every=every), embedder, printed,
+                         sleep=sleep) == 0
+        assert "Next round" not in printed.getvalue() and len(naps) == 3
     once = io.StringIO()
-    assert run_fetch(argparse.Namespace(index=folder, once=True, every=None), embedder, once, sleep=sleep) == 0
-    assert "Next round" not in once.getvalue() and len(naps) == 3
     with pytest.raises(ConfigError, match="--every 0"):
         run_fetch(argparse.Namespace(index=folder, once=False, every=0), embedder, once, sleep=sleep)

@@ -111,3 +111,21 @@ def test_cards_with_ages_stay_within_limits(text, title, age):
     assert entities == card.entities
     messages = split_messages([card] * 60, header="<b>Hasil</b>")
     assert all(utf16_len(m) <= MAX_MESSAGE and check_html(m)[1] <= MAX_ENTITIES for m in messages)
+
+
+def test_status_shows_network_values_escaped_and_clipped_within_telegram_limits():
+    from bot.status import StatusReport, status_html
+    from retrieval.fetch.feed_list import Feed
+
+    long_url = "https://a.id/rss?" + "x" * 5000
+    feeds = [Feed(url=long_url, outlet="<b>Kontan</b> & co", added="2026-12-04T00:00:00+00:00",
+                  last_fetch="2026-12-04T10:00:00+00:00", new=2, failed=1, last_error="<script>" + "y" * 5000)
+             for _ in range(40)]
+    report = StatusReport(articles=10, passages=30, outlets=[("A & <B>", 10)], model="m<1>", feeds=feeds,
+                          uptime_s=3725, fetch_minutes=30)
+    messages = status_html(report, "en")
+    for text in messages:
+        check_html(text)
+        assert utf16_len(text) <= 4096 and "<script>" not in text and "<b>Kontan" not in text
+    assert "&lt;b&gt;Kontan&lt;/b&gt; &amp; co" in messages[0] and "Up for 1h 2m" in messages[0]
+    assert sum(text.count("last fetch 2026-12-04 10:00 UTC: 2 new, 1 failed") for text in messages) == 40

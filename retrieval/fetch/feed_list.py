@@ -75,9 +75,14 @@ class FeedList:
         return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (url,)).fetchone())
 
     def seen(self, entry_url: str, updated: str | None = None) -> bool:
-        """Whether the entry is indexed as it is now: not when the feed says it was updated since."""
+        """Whether the entry is indexed as it is now: not when the feed says it was updated later
+        (UTC ISO times compare as text; an earlier or equal time, or none, counts as seen)."""
         row = self._db.execute("SELECT updated FROM entries WHERE url = ?", (entry_url,)).fetchone()
-        return row is not None and (updated is None or row[0] is None or row[0] == updated)
+        return row is not None and (updated is None or row[0] is None or updated <= row[0])
+
+    def known(self, entry_url: str) -> bool:
+        """Whether the entry was indexed before, in any version."""
+        return self._db.execute("SELECT 1 FROM entries WHERE url = ?", (entry_url,)).fetchone() is not None
 
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
                error: str | None, indexed: dict[str, tuple[str, str | None]]) -> None:

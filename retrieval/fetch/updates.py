@@ -7,6 +7,7 @@ for the same entries again next time and the index keeps its previous good state
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,14 +42,17 @@ class FetchRun:
         return sum(outcome.failed + (outcome.error is not None and not outcome.failed) for outcome in self.outcomes)
 
 
-def fetch_and_index(folder: Path, stores: StoreSettings, embedder: Embedder, settings: FetchSettings) -> FetchRun:
-    """Read every feed followed in ``folder``, index what is new, record the round; ConfigError with no feeds."""
+def fetch_and_index(folder: Path, stores: StoreSettings, embedder: Embedder, settings: FetchSettings,
+                    stop: threading.Event | None = None) -> FetchRun:
+    """Read every feed followed in ``folder``, index what is new, record the round; ConfigError with no feeds.
+
+    ``stop`` set while pages are read ends the round early (FetchStopped), recording nothing."""
     started, clock = now(), time.monotonic()
     feeds = FeedList(folder)
     try:
         if not feeds.feeds():
             raise ConfigError("no feeds are followed; add one with: newsbot feeds add URL")
-        outcomes = read_feeds(feeds, settings)
+        outcomes = read_feeds(feeds, settings, stop)
         pages = round_pages(outcomes)
         report = index_sources(stores, [], folder, embedder, sync=False, pages=pages) if pages.articles else None
         for outcome in outcomes:
