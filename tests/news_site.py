@@ -24,6 +24,9 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / 
 # A DailySocial.id article with “ ” ’ and é, served as windows-1252 under a UTF-8 label.
 WINDOWS_1252_ID = "indosum-1511218606-acommerce-dapatkan-pendanaan-seri-b-senilai-rp8775"
 
+AUTHORS = ("Ayu Lestari", "Bambang Sutrisno", "Dewi Anggraini", "Rizky Pratama")
+
+
 @dataclass(frozen=True)
 class SiteArticle:
     """A corpus article and where the site serves it."""
@@ -39,6 +42,11 @@ class SiteArticle:
     @property
     def path(self) -> str:
         return f"/berita/{self.slug}.html"
+
+    @property
+    def author(self) -> str:
+        """The reporter the page credits (one of a few names, by the article's slug)."""
+        return AUTHORS[sum(self.slug.encode()) % len(AUTHORS)]
 
 
 def load_articles(count: int = 50) -> list[SiteArticle]:
@@ -326,7 +334,7 @@ def article_html(article: SiteArticle, base: str, layout: int, others: list[Site
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="description" content="{esc(paragraphs[0][:150])}">
 <meta property="og:site_name" content="{esc(article.outlet)}"><meta property="og:type" content="article">
-<meta property="og:title" content="{esc(article.title)}">
+<meta property="og:title" content="{esc(article.title)}"><meta name="author" content="{esc(article.author)}">
 <meta property="article:published_time" content="{article.published}T10:03:00+07:00">
 <link rel="canonical" href="{canonical}">
 <link rel="alternate" type="application/rss+xml" title="RSS" href="/feed/rss.xml">

@@ -19,7 +19,7 @@ from test_cli import newsbot
 pytestmark = pytest.mark.slow
 
 
-def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path, cli_env):
+def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path, cli_env, embedder):
     folder = tmp_path / "index"
     env = {**cli_env, "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"}
     rss, broken = served_site.url("/feed/rss.xml"), served_site.url("/feed/tidak-ada.xml")
@@ -38,6 +38,8 @@ def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path
     asked = newsbot("ask", "--json", "--index", str(folder), article.title, env=env)
     first_hit = json.loads(asked.stdout)["results"][0]
     assert first_hit["outlet"] == "Situs Uji" and first_hit["title"] == article.title
+    bylines = {a.title: a.author for a in load_index(folder, model=embedder.model_name).articles}
+    assert bylines[article.title] == article.author  # the page's byline is kept with the article
 
     pages_before = sum(served_site.requested(a.path) for a in served_site.articles)
     again = newsbot("fetch", "--index", str(folder), env=env)

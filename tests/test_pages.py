@@ -60,6 +60,7 @@ def test_paragraphs_are_separated_by_blank_lines(extracted):
 def test_metadata_comes_from_the_page(site, extracted):
     for served, found in extracted:
         assert (found.title, found.date, found.outlet) == (squash(served.title), served.published, served.outlet)
+        assert found.author == served.author  # the byline the page gives
         assert found.url == site.url(served.path) and found.source == site.url(served.path)
         assert found.id == article_id(site.url(served.path)) and found.id.startswith("web-")
 

@@ -59,7 +59,8 @@ def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Arti
         title = " ".join(words[:_TITLE_WORDS]) + ("…" if len(words) > _TITLE_WORDS else "")
     return Article(
         id=article_id(canonical), outlet=outlet or _site_outlet(document, canonical),
-        title=title, date=iso_day(document.date or ""), url=canonical, text=text, source=url)
+        title=title, date=iso_day(document.date or ""), url=canonical, text=text, source=url,
+        author=" ".join((document.author or "").split()) or None)
 
 
 def article_id(canonical: str) -> str:

@@ -1,8 +1,9 @@
 """Articles and how they are read: plain-text files (with a metadata file) and JSON Lines.
 
 Plain-text files are raw page text. Their folder may hold ``metadata.json`` mapping file
-names to ``{"outlet", "title", "date", "url"}`` (all optional). JSON Lines files hold one
-article per line: ``{"id", "outlet", "url", "published", "title", "text"}``. Missing outlets
+names to ``{"outlet", "title", "date", "url", "author"}`` (all optional). JSON Lines files hold
+one article per line: ``{"id", "outlet", "url", "published", "title", "text"}`` (and an optional
+``"author"``). Missing outlets
 come from the dateline, or are "unknown" with a warning; missing titles come from the first
 line of article text. Unreadable inputs are skipped with a reason, never guessed at; a file or
 folder that cannot be read at all (permissions, I/O errors) is also listed in ``unreadable``, so a
@@ -50,6 +51,7 @@ class Article:
     url: str | None
     text: str
     source: str
+    author: str | None = None
 
 
 @dataclass
@@ -204,6 +206,7 @@ def _article_from_text(article_id: str, raw: str, meta: dict, source: str, repor
     return Article(
         id=article_id, outlet=outlet, title=title, date=_meta_date(meta, source, report),
         url=_meta_str(meta, "url", source, report), text=text, source=source,
+        author=_meta_str(meta, "author", source, report),
     )
 
 

@@ -96,6 +96,7 @@ class ArticleSummary:
     passages: int
     checksum: str = ""
     text_checksum: str = ""
+    author: str | None = None  # the byline, when the source gives one
 
 
 class PassageIndex:

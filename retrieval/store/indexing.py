@@ -341,7 +341,7 @@ def _assemble(wanted: list[str | Article], previous: _Previous | None, chunking:
         passages += chunks
         sources += [previous.by_text.get(checksum(p.text)) if previous else None for p in chunks]
         summaries.append(ArticleSummary(entry.id, entry.outlet, entry.title, entry.date, entry.url, entry.source,
-                                        len(chunks), article_checksum(entry), checksum(entry.text)))
+                                        len(chunks), article_checksum(entry), checksum(entry.text), entry.author))
     fresh = [i for i, row in enumerate(sources) if row is None]
     chunked = time.perf_counter()
     new_vectors = embedder.embed_passages([passages[i].text for i in fresh])

@@ -115,7 +115,7 @@ def _embed(pending: list[tuple[Article, list]], embedder: Embedder, report: Inde
     at = 0
     for article, passages in pending:
         summary = ArticleSummary(article.id, article.outlet, article.title, article.date, article.url, article.source,
-                                 len(passages), article_checksum(article), checksum(article.text))
+                                 len(passages), article_checksum(article), checksum(article.text), article.author)
         yield StoredArticle(summary, passages, vectors[at:at + len(passages)])
         at += len(passages)
 
