@@ -42,6 +42,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from bench_bot import QUESTIONS  # noqa: E402
+from bench_fetch import cpu_model  # noqa: E402
 from bot_harness import BotHarness, bot_settings  # noqa: E402
 from fake_telegram import FakeBotApi, message  # noqa: E402
 from news_site import CORPUS, NewsSite, load_articles  # noqa: E402
@@ -59,11 +60,11 @@ from retrieval.reader.reader import ready_reader  # noqa: E402
 from retrieval.settings import RetrievalSettings  # noqa: E402
 from retrieval.store.indexing import update_index  # noqa: E402
 from retrieval.store.live import LiveIndex  # noqa: E402
+from retrieval.store.stats import resident_bytes  # noqa: E402
 from retrieval.store.store_settings import StoreSettings  # noqa: E402
 
 OUTLET = "Situs Uji"  # the followed feed's outlet, credited on the fetched articles
 FEED = "/feed/rss.xml"
-PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 SAMPLE_S = 0.2
 
 
@@ -92,21 +93,9 @@ class FetchPhase:
     fetched: FetchRun | None
 
 
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return "unknown"
-
-
 def rss_mb() -> float:
-    """This process's resident set now, from /proc/self/statm."""
-    with open("/proc/self/statm") as statm:
-        return int(statm.read().split()[1]) * PAGE_BYTES / 2**20
+    """This process's resident set now."""
+    return (resident_bytes() or 0) / 2**20
 
 
 def ask(api: FakeBotApi, uid: int, text: str) -> Answered:

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from retrieval.errors import ConfigError
-from retrieval.fetch.web_sources import fetch_minutes_from_env
 from retrieval.settings import env_int
 
 from bot.logs import token_secrets
@@ -86,7 +85,7 @@ class BotSettings:
             webhook_port=env_int(env, "TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535),
             allowed_ids=_ids(env.get("NEWSBOT_ALLOWED_IDS") or ""),
             admin_ids=_admin_ids(env.get("NEWSBOT_ADMIN_IDS") or ""),
-            fetch_minutes=fetch_minutes_from_env(env),
+            fetch_minutes=env_int(env, "NEWSBOT_FETCH_MINUTES", 0, 0, 10_080),
             questions_per_minute=env_int(env, "NEWSBOT_QUESTIONS_PER_MINUTE", 10, 1, 10_000),
             answers=AnswerSettings.from_env(env),
             reload_seconds=env_int(env, "NEWSBOT_RELOAD_SECONDS", 10, 1, 86_400),

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from retrieval.fetch.fetcher import PAGE_TYPES, Fetcher, FetchError, FetchSettings
 from retrieval.fetch.pages import article_from_page
 from retrieval.ingest.articles import ReadReport
-from retrieval.settings import env_choice, env_int
+from retrieval.settings import env_choice
 
 SCHEMES = ("http://", "https://")
 
@@ -25,11 +25,6 @@ def fetch_settings_from_env(env: Mapping[str, str]) -> FetchSettings:
     """``NEWSBOT_FETCH_ALLOW_PRIVATE=1`` lets the fetcher reach private and loopback addresses
     (off by default; a value other than 0 or 1 is refused rather than guessed)."""
     return FetchSettings(allow_private=env_choice(env, "NEWSBOT_FETCH_ALLOW_PRIVATE", ("0", "1")) == "1")
-
-
-def fetch_minutes_from_env(env: Mapping[str, str]) -> int:
-    """``NEWSBOT_FETCH_MINUTES``: how often to fetch the followed feeds (1 to 10080); 0 or unset: not on a schedule."""
-    return env_int(env, "NEWSBOT_FETCH_MINUTES", 0, 0, 10_080)
 
 
 def read_pages(urls: list[str], settings: FetchSettings) -> ReadReport:
