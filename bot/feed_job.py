@@ -10,7 +10,6 @@ import asyncio
 import ctypes
 import logging
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,7 +33,6 @@ class FeedJob:
     minutes: int = 0  # the schedule; 0: only on demand
     last: FetchRun | None = None
     last_error: str | None = None  # why the last fetch as a whole failed; None after one that worked
-    last_finished: float | None = None  # time.time() of the last fetch's end, good or not
     _running: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _stop: threading.Event = field(default_factory=threading.Event, repr=False)
     # its own thread: a fetch lasts minutes, and the event loop's shared pool serves the questions
@@ -82,7 +80,6 @@ class FeedJob:
                                    "the details, and the index is unchanged")
                 raise FetchFailed(self.last_error) from exc
             finally:
-                self.last_finished = time.time()
                 _give_back_memory()
             self.last, self.last_error = fetched, None
             if fetched.report is not None and self.refresh():
