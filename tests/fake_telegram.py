@@ -100,6 +100,12 @@ class Fault:
         return payload
 
 
+class _Server(ThreadingHTTPServer):
+    # Telegram accepts many connections at once; http.server's default backlog of 5 drops some
+    # when a test floods the bot with updates, which python-telegram-bot then sees as a ReadError
+    request_queue_size = 256
+
+
 class FakeBotApi:
     """Threaded HTTP server; ``base_url`` is what python-telegram-bot's ``base_url`` expects."""
 
@@ -112,7 +118,7 @@ class FakeBotApi:
         self._cond = threading.Condition()
         self._message_ids = itertools.count(1000)
         self._update_ids = itertools.count(1)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
