@@ -81,6 +81,7 @@ def main() -> int:
     parser.add_argument("--index", type=Path, default=ROOT / ".bench" / "news-index")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
     parser.add_argument("--features", type=Path)
+    parser.add_argument("--reader-weights", type=Path, help="trained weights other than the shipped ones")
     parser.add_argument("--read-top", type=int)
     args = parser.parse_args()
 
@@ -92,7 +93,7 @@ def main() -> int:
     index = load_index(args.index, model=embedder.model_name)
     mix = ReaderMix() if args.read_top is None else replace(ReaderMix(), read_top=args.read_top)
     plain = Searcher(embedder, index, min_dense=settings.min_score)
-    reading = Searcher(embedder, index, min_dense=settings.min_score, reader=reader_for(settings), mix=mix)
+    reading = Searcher(embedder, index, min_dense=settings.min_score, reader=reader_for(settings, args.reader_weights), mix=mix)
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [q for q in questions if q["split"] == args.split]
 
@@ -122,7 +123,7 @@ def write_features(path: Path, questions: list[dict], plain: Searcher, reading: 
             readings = reading.reader.read(q["question"], [h.passage.text for h in top])
             out.write(json.dumps({"id": q["id"], "answerable": q["answerable"], "set": "news",
                                   "fused": [h.score for h in top], "dense": [h.dense for h in top],
-                                  "logit": [r.logit for r in readings],
+                                  "logit": [r.logit for r in readings], "margin": [r.margin for r in readings],
                                   "label": [holds(h.passage.text, q["answers"]) if q["answerable"] else False
                                             for h in top]}) + "\n")
 

@@ -34,6 +34,7 @@ def main() -> int:
     parser.add_argument("--set", choices=sorted(SETS), required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--limit", type=int, help="questions, sampled with a fixed seed")
+    parser.add_argument("--reader-weights", type=Path, help="trained weights other than the shipped ones")
     parser.add_argument("--read-top", type=int, default=15)
     args = parser.parse_args()
     corpus, query_files = SETS[args.set]
@@ -44,7 +45,7 @@ def main() -> int:
     if args.limit:
         queries = random.Random(7).sample(queries, min(args.limit, len(queries)))
     searcher = Searcher(embedder, index)
-    reader = reader_for(settings)
+    reader = reader_for(settings, args.reader_weights)
     with args.out.open("w", encoding="utf-8") as out:
         for q in queries:
             hits, _ = searcher.rank(" ".join(q.question.split()), Filters())
@@ -52,7 +53,7 @@ def main() -> int:
             readings = reader.read(q.question, [h.passage.text for h in top])
             out.write(json.dumps({"id": q.id, "set": args.set, "answerable": bool(q.positives),
                                   "fused": [h.score for h in top], "dense": [h.dense for h in top],
-                                  "logit": [r.logit for r in readings],
+                                  "logit": [r.logit for r in readings], "margin": [r.margin for r in readings],
                                   "label": [h.passage.id in q.positives for h in top],
                                   "positive_found": any(h.passage.id in q.positives for h in hits)}) + "\n")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from retrieval.reader.reader_model import network_from_weights, read_weights
 
-from conftest import SHARED
+from conftest import SEEDS, SHARED
 
 pytestmark = pytest.mark.slow
 
@@ -54,3 +55,36 @@ def test_no_passes_is_refused(tmp_path, cli_env):
     done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),
                            "--out", str(tmp_path), "--epochs", "0"], capture_output=True, text=True, env=cli_env)
     assert done.returncode == 2 and "--epochs must be at least 1" in done.stderr
+
+
+def test_the_news_stage_goes_on_from_trained_weights(tmp_path, model_cache, built_model, cli_env):
+    from retrieval.ingest.articles import read_sources
+
+    article = next(a for a in read_sources([SEEDS]).articles if len(a.text.split()) > 300)
+    words = list(re.finditer(r"\S+", article.text))
+    later = article.text[words[200].start():words[202].end()]  # words well past the lead passage
+    news = tmp_path / "news.jsonl"
+    news.write_text("\n".join(json.dumps(q) for q in [
+        {"id": "t-1", "question": article.title, "language": "id", "article_id": article.id,
+         "answers": [later], "answerable": True},
+        {"id": "t-2", "question": f"Berapa harga tiket {article.title}?", "language": "id",
+         "article_id": article.id, "answers": [], "answerable": False}]) + "\n", encoding="utf-8")
+    first = tiny_run(tmp_path / "stage1", model_cache, cli_env)
+    weights, log = tiny_run(tmp_path / "stage2", model_cache, cli_env, "--mix", "news", "--news", str(news),
+                            "--corpus", str(SEEDS), "--start-from", str(first), logs=True)
+    _, meta = read_weights(weights)
+    assert meta["mix"] == "news" and meta["started_from"]["mix"] == "default"
+    assert meta["examples"]["news answer"] == 1 and meta["examples"]["news:negative none"] >= 3
+    assert meta["train_seconds_all_stages"] >= meta["train_seconds"]
+    net, _ = network_from_weights(built_model.path, weights)
+    assert len(net.encoder.encoder.layer) == 2  # the first stage's layers, whatever --layers says
+
+
+@pytest.mark.parametrize(("extra", "error"), [
+    (["--mix", "news"], "--mix news needs --news FILE"),
+    (["--start-from", "missing.safetensors"], "no such weights file"),
+])
+def test_the_news_stage_refuses_what_it_cannot_use(tmp_path, cli_env, extra, error):
+    done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),
+                           "--out", str(tmp_path), *extra], capture_output=True, text=True, env=cli_env)
+    assert done.returncode == 2 and error in done.stderr

@@ -39,13 +39,13 @@ class Reading:
 FORMS = ("int8", "openvino-f32", "torch")
 
 
-def reader_for(settings) -> Reader | None:
+def reader_for(settings, weights: Path | None = None) -> Reader | None:
     """The reader the settings ask for (NEWSBOT_READER=on, the default), or None: on OpenVINO,
     int8 where the CPU multiplies int8 fast and float32 elsewhere; float32 on torch with
-    NEWSBOT_ENCODER=float32."""
+    NEWSBOT_ENCODER=float32. ``weights``: other trained weights than the shipped ones (benchmarks)."""
     if settings.reader != "on":
         return None
-    return Reader(settings.model_cache, form=fast_form() if settings.encoder == "int8" else "torch")
+    return Reader(settings.model_cache, weights, form=fast_form() if settings.encoder == "int8" else "torch")
 
 
 def fast_form() -> str:

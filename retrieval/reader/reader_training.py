@@ -28,9 +28,11 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.model.model_build import ensure_default_model
-from retrieval.reader.reader_data import MIXES, Example, batches, build_examples, validation_pairs
+from retrieval.reader.reader_data import MIXES, Example, batches, build_examples, source_counts, validation_pairs
 from retrieval.reader.reader_inputs import Window, batch_arrays, specials, tokens, windows
-from retrieval.reader.reader_model import base_state, build_network, delta_state
+from retrieval.errors import ConfigError
+from retrieval.reader.news_data import article_passages, news_examples, read_news_questions
+from retrieval.reader.reader_model import base_state, build_network, delta_state, network_from_weights
 from retrieval.reader.reader_spans import best_span, char_span, clean_answer, sigmoid
 
 log = logging.getLogger("reader_training")
@@ -54,6 +56,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--epochs", type=int, default=1,
                    help="passes over the examples; with more than one, the pass that reads IDK-MRC valid "
                         "best is kept")
+    p.add_argument("--news", type=Path,
+                   help="news questions (JSON Lines) for --mix news, e.g. benchmarks/news_train_questions.jsonl")
+    p.add_argument("--corpus", type=Path,
+                   help="the articles the news questions ask about (default: DATA/../corpora/indosum_articles.jsonl)")
+    p.add_argument("--start-from", type=Path,
+                   help="trained reader weights to go on from (the second stage) instead of multilingual-e5-small")
     p.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda (bfloat16 autocast)")
     p.add_argument("--limit", type=int, help="questions per set (a tiny run, for tests)")
     p.add_argument("--max-steps", type=int, help="stop after this many steps (a tiny run)")
@@ -64,6 +72,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error("--epochs must be at least 1")
+    if args.mix == "news" and args.news is None:
+        p.error("--mix news needs --news FILE, the news questions to train on")
+    if args.start_from is not None and not args.start_from.is_file():
+        p.error(f"--start-from {args.start_from}: no such weights file")
+    args.corpus = args.corpus or args.data.parent / "corpora" / "indosum_articles.jsonl"
     return args
 
 
@@ -183,13 +196,22 @@ def train(args: argparse.Namespace) -> Path:
     tokenizer = Tokenizer.from_file(str(built.path / "tokenizer.json"))
     sp = specials(tokenizer)
     examples, counts = build_examples(args.data, tokenizer, sp, args.seed, MIXES[args.mix], args.limit)
+    if args.mix == "news":
+        examples, counts = with_news(examples, args, tokenizer, sp)
     plan = epoch_plan(examples, args.batch, args.seed, args.epochs)
     log.info("%d examples, %d passes, %d steps: %s", len(examples), args.epochs,
              min(len(plan), args.max_steps or len(plan)), counts)
 
     config = json.loads((built.path / "config.json").read_text(encoding="utf-8"))
     base = base_state(built.path)
-    net = network_for(config, base, args.layers).to(args.device)
+    before: dict = {}
+    if args.start_from:
+        net, before = network_from_weights(built.path, args.start_from)
+        net.encoder.embeddings.word_embeddings.weight.requires_grad_(False)
+        args.layers = before.get("layers", args.layers)
+        net = net.to(args.device)
+    else:
+        net = network_for(config, base, args.layers).to(args.device)
     valid = valid_items(tokenizer, sp, validation_pairs(args.data)[:args.valid_limit])
     fitted = fit(net, plan, args.epochs, sp.pad, args, args.work or args.out / ".training",
                  lambda n: evaluate_items(n, valid, sp.pad, args.device))
@@ -199,7 +221,26 @@ def train(args: argparse.Namespace) -> Path:
             "steps": min(len(plan), args.max_steps or len(plan)), "batch": args.batch,
             "lr": args.lr, "train_seconds": round(fitted.seconds), "threads": args.threads,
             "valid_idk_mrc": fitted.valid, "licence": LICENCE}
+    if before:
+        meta["started_from"] = {k: v for k, v in before.items() if k != "licence"}
+        meta["train_seconds_all_stages"] = round(fitted.seconds + before.get("train_seconds_all_stages",
+                                                                            before.get("train_seconds", 0)))
     return write_weights(delta_state(fitted.state, base), meta, args.out)
+
+
+def with_news(examples: list[Example], args: argparse.Namespace, tokenizer, sp) -> tuple[list[Example], dict[str, int]]:
+    """``examples`` with the news questions' examples added, all shuffled again (seeded)."""
+    questions = read_news_questions(args.news)[:args.limit]
+    passages = article_passages(args.corpus, {q["article_id"] for q in questions},
+                                lambda text: len(tokenizer.encode(text).ids))
+    rng = random.Random(args.seed + 1)
+    news = news_examples(questions, passages, tokenizer, sp, rng)
+    if not news:
+        raise ConfigError(f"no news question of {args.news} could be found in {args.corpus}: are they "
+                          "questions about that corpus's articles?")
+    merged = examples + news
+    rng.shuffle(merged)
+    return merged, source_counts(merged)
 
 
 def network_for(config: dict, base: dict[str, np.ndarray], layers: int):
@@ -283,7 +324,11 @@ def auc(scores: list[float], labels: list[bool]) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
-    path = train(parse_args(argv))
+    try:
+        path = train(parse_args(argv))
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(path)
     return 0
 
