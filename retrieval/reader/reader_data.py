@@ -40,13 +40,11 @@ FULL_MIX = {
 # (``news_data``), with a share of the first stage's questions again so that the reader keeps
 # what it learnt there.
 NEWS_REPLAY_MIX = {
-    "idk_mrc": (1200, 300),
+    "idk_mrc": (1500, 300),
     "squad2_id": (500, 0),
     "english_qa": (600, 200),
     "facqa": (400, 200),
-    "squad2_xling": (400, 0),
 }
-CROSS_LINGUAL = "squad2_xling"  # not a folder: see read_cross_lingual
 MIXES = {"default": DEFAULT_MIX, "full": FULL_MIX, "news": NEWS_REPLAY_MIX}
 
 
@@ -83,17 +81,6 @@ def read_set(folder: Path, split: str = "train") -> tuple[dict[str, str], list[Q
                           [(a["text"], a["start"]) for a in q["answers"] if a["start"] >= 0], q["language"])
                  for q in read_jsonl(folder / "questions.jsonl") if q["split"] == split]
     return passages, [q for q in questions if q.passage_id in passages]
-
-
-def read_cross_lingual(root: Path) -> tuple[dict[str, str], list[Question]]:
-    """XQuAD's English questions asked of their SQuAD 2.0 paragraphs in Indonesian translation
-    (the same question ids), with the translation's answers: an English question about an
-    Indonesian article, as a good share of newsbot's users ask."""
-    passages, translated = read_set(root / "squad2_id")
-    by_id = {q.id.removeprefix("squad-trans-"): q for q in translated if q.answers}
-    _, english = read_set(root / "english_qa")
-    return passages, [Question(e.id, e.question, by_id[e.id].passage_id, by_id[e.id].answers, "en")
-                      for e in english if e.id in by_id]
 
 
 def hard_negatives(passages: dict[str, str], questions: list[Question], rng: random.Random,
@@ -147,7 +134,7 @@ def build_examples(root: Path, tokenizer, sp: Specials, seed: int, mix: dict | N
     rng = random.Random(seed)
     examples: list[Example] = []
     for name, (take, negatives) in (mix or DEFAULT_MIX).items():
-        passages, questions = read_cross_lingual(root) if name == CROSS_LINGUAL else read_set(root / name)
+        passages, questions = read_set(root / name)
         rng.shuffle(questions)
         own = questions[:limit or take or len(questions)]
         for question in own:

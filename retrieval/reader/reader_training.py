@@ -37,7 +37,8 @@ from retrieval.reader.reader_spans import best_span, char_span, clean_answer, si
 
 log = logging.getLogger("reader_training")
 LICENCE = ("CC BY-SA 4.0 (trained on CC BY-SA 4.0 question-answering data: IDK-MRC, SQuAD 2.0 translated, "
-           "TyDi QA, XQuAD, FacQA); differences from multilingual-e5-small (MIT)")
+           "TyDi QA, XQuAD, FacQA, newsbot's news questions about IndoSum articles); differences from "
+           "multilingual-e5-small (MIT)")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:

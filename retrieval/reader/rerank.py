@@ -19,8 +19,8 @@ from retrieval.reader.reader import Reading
 from retrieval.reader.reader_spans import sigmoid
 
 READ_TOP = 3
-READER_WEIGHT = 1.5
-ANSWER_THRESHOLD = -0.1
+READER_WEIGHT = 1.0
+ANSWER_THRESHOLD = -0.8
 CLOSENESS_WEIGHT = 10.0
 CLOSENESS_CENTRE = 0.8  # a typical question-passage cosine of the embedder; only shifts the threshold
 
