@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 from dataclasses import replace
-from pathlib import Path
 
 from bench_news import CORPUS, QUESTIONS, ROOT, score
 from retrieval.ingest.articles import read_sources
