@@ -93,7 +93,8 @@ def main() -> int:
     index = load_index(args.index, model=embedder.model_name)
     mix = ReaderMix() if args.read_top is None else replace(ReaderMix(), read_top=args.read_top)
     plain = Searcher(embedder, index, min_dense=settings.min_score)
-    reading = Searcher(embedder, index, min_dense=settings.min_score, reader=reader_for(settings, args.reader_weights), mix=mix)
+    reader = reader_for(settings, args.reader_weights)
+    reading = Searcher(embedder, index, min_dense=settings.min_score, reader=reader, mix=mix)
     questions = [json.loads(line) for line in QUESTIONS.read_text(encoding="utf-8").splitlines() if line.strip()]
     questions = [q for q in questions if q["split"] == args.split]
 

@@ -21,7 +21,7 @@ def _lines(path):
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def test_the_benchmark_set_passes_its_checker(capsys):
+def test_the_benchmark_set_passes_its_checker():
     assert check_news_questions.main(["--questions", str(BENCHMARK), "--corpus", str(CORPUS)]) == 0
 
 

@@ -71,13 +71,13 @@ def test_the_news_stage_goes_on_from_trained_weights(tmp_path, model_cache, buil
          "article_id": article.id, "answers": [], "answerable": False}]) + "\n", encoding="utf-8")
     first = tiny_run(tmp_path / "stage1", model_cache, cli_env)
     weights, log = tiny_run(tmp_path / "stage2", model_cache, cli_env, "--mix", "news", "--news", str(news),
-                            "--corpus", str(SEEDS), "--start-from", str(first), logs=True)
+                            "--corpus", str(SEEDS), "--start-from", str(first), "--layers", "4", logs=True)
     _, meta = read_weights(weights)
     assert meta["mix"] == "news" and meta["started_from"]["mix"] == "default"
     assert meta["examples"]["news answer"] == 1 and meta["examples"]["news:negative none"] >= 3
     assert meta["train_seconds_all_stages"] >= meta["train_seconds"]
     net, _ = network_from_weights(built_model.path, weights)
-    assert len(net.encoder.encoder.layer) == 2  # the first stage's layers, whatever --layers says
+    assert meta["layers"] == 2 and len(net.encoder.encoder.layer) == 2  # the first stage's, not --layers 4
 
 
 @pytest.mark.parametrize(("extra", "error"), [

@@ -27,10 +27,10 @@ from pathlib import Path
 
 import numpy as np
 
+from retrieval.errors import ConfigError
 from retrieval.model.model_build import ensure_default_model
 from retrieval.reader.reader_data import MIXES, Example, batches, build_examples, source_counts, validation_pairs
 from retrieval.reader.reader_inputs import Window, batch_arrays, specials, tokens, windows
-from retrieval.errors import ConfigError
 from retrieval.reader.news_data import article_passages, news_examples, read_news_questions
 from retrieval.reader.reader_model import base_state, build_network, delta_state, network_from_weights
 from retrieval.reader.reader_spans import best_span, char_span, clean_answer, sigmoid
