@@ -43,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from retrieval.fetch.feed_list import FeedList  # noqa: E402
 from retrieval.fetch.feed_round import FeedOutcome, read_feeds, round_pages  # noqa: E402
 from retrieval.fetch.fetcher import FetchSettings  # noqa: E402
+from retrieval.fetch.updates import record_round  # noqa: E402
 from retrieval.fetch.web_sources import fetch_settings_from_env  # noqa: E402
 from retrieval.ingest.articles import Article  # noqa: E402
 from retrieval.model.embedding import Embedder  # noqa: E402
@@ -103,9 +104,7 @@ def fetch_round(feeds: FeedList, settings: FetchSettings, folder: Path, embedder
     if pages.articles:
         report = index_sources(StoreSettings.from_env(), [], folder, embedder, sync=False, pages=pages)
     index_s = time.perf_counter() - indexing
-    for outcome in outcomes:
-        feeds.record(outcome.feed, etag=outcome.etag, last_modified=outcome.last_modified,
-                     new=len(outcome.articles), failed=outcome.failed, error=outcome.error, indexed=outcome.entries)
+    record_round(feeds, outcomes, report)
     return Round(outcomes, pages.articles, fetch_s, report, index_s, time.perf_counter() - started - model_s,
                  page_requests(site) - requests_before, fetch_peak, model_s)
 

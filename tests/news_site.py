@@ -4,6 +4,8 @@ Article pages wrap real article texts from ``../shared/corpora/indosum_articles.
 furniture Indonesian outlets serve around them (cookie banner, menus, breaking-news ticker, share
 buttons, inline ads, "Baca juga" links, related and popular lists, comments, footer, scripts), in
 three page layouts. ``FURNITURE`` lists phrases of that furniture that must never reach an article.
+Feeds answer conditional requests (ETag, Last-Modified) with 304 while they are unchanged; a few
+are served under the content types real feeds come with (text/html, text/plain, none).
 """
 
 from __future__ import annotations
@@ -91,6 +93,8 @@ class NewsSite:
         self.big_bytes = big_bytes
         self.hits: list[Hit] = []  # answers sent
         self.arrivals: list[str] = []  # requests received, answered or not
+        self.feed_reads = 0  # feeds sent whole (not 304): the tracking feed tags its links with this
+        self._failures: dict[str, int] = {}  # path -> how many more requests for it get a 500
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", 0), _handler_for(self))
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -111,6 +115,23 @@ class NewsSite:
         """How many requests for ``path`` arrived, including those whose client gave up."""
         with self._lock:
             return self.arrivals.count(path)
+
+    def requested_any_query(self, path: str) -> int:
+        """How many requests for ``path`` arrived, with or without a query string."""
+        with self._lock:
+            return sum(arrival.split("?", 1)[0] == path for arrival in self.arrivals)
+
+    def fail_next(self, path: str, times: int = 1) -> None:
+        """Answer the next ``times`` requests for ``path`` with a 500, then serve it as usual."""
+        with self._lock:
+            self._failures[path] = times
+
+    def take_failure(self, path: str) -> bool:
+        with self._lock:
+            left = self._failures.get(path, 0)
+            if left:
+                self._failures[path] = left - 1
+            return left > 0
 
     def record(self, hit: Hit) -> None:
         with self._lock:
@@ -156,7 +177,9 @@ class _Handler(BaseHTTPRequestHandler):
         with self.site._lock:
             self.site.arrivals.append(self.path)
         pages = {article.path: article for article in self.site.articles}
-        if path in pages:
+        if self.site.take_failure(path):
+            self.send_text(500, "text/html; charset=utf-8", "<h1>500 Internal Server Error</h1>")
+        elif path in pages:
             self._article(pages[path], layout=self.site.articles.index(pages[path]) % 3)
         elif path == "/robots.txt":
             self._robots()
@@ -165,14 +188,15 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             self.send_text(404, "text/html; charset=utf-8", "<html><body><h1>404 Halaman tidak ditemukan</h1></body></html>")
 
-    def send_text(self, status: int, content_type: str, text: str | bytes, headers: dict[str, str] | None = None,
-                  *, gzip_ok: bool = False) -> None:
+    def send_text(self, status: int, content_type: str | None, text: str | bytes,
+                  headers: dict[str, str] | None = None, *, gzip_ok: bool = False) -> None:
         body = text.encode("utf-8") if isinstance(text, str) else text
         zipped = gzip_ok and "gzip" in self.headers.get("Accept-Encoding", "")
         if zipped:
             body = gzip.compress(body)
         self.send_response(status)
-        self.send_header("Content-Type", content_type)
+        if content_type is not None:  # None: a server that states no type
+            self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         if zipped:
             self.send_header("Content-Encoding", "gzip")
@@ -218,11 +242,32 @@ class _Handler(BaseHTTPRequestHandler):
                 rules = rules.replace("Disallow: /private/\n", "Disallow: /private/\nCrawl-delay: 4\n", 1)
             self.send_text(200, "text/plain", rules)
 
-    def _feed(self, kind: str) -> None:
+    def _feed(self, kind: str, served_as: str | None = "own") -> None:
+        """The feed of every article as RSS, Atom or RDF, under its own content type unless ``served_as``
+        names another (None: no Content-Type at all)."""
         maker = {"rss": rss_feed, "atom": atom_feed, "rdf": rdf_feed}[kind]
-        content_type = {"rss": "application/rss+xml", "atom": "application/atom+xml", "rdf": "application/rdf+xml"}
-        self.send_text(200, content_type[kind] + "; charset=utf-8", maker(self.site.articles, self.site.base),
-                       gzip_ok=True)
+        own = {"rss": "application/rss+xml", "atom": "application/atom+xml", "rdf": "application/rdf+xml"}[kind]
+        self.send_feed(maker(self.site.articles, self.site.base),
+                       own + "; charset=utf-8" if served_as == "own" else served_as)
+
+    def send_feed(self, text: str, content_type: str | None) -> None:
+        """A feed with its validators: a 304 when the client already has this version."""
+        etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:16] + '"'
+        modified = feed_modified(self.site.articles)
+        validators = {"ETag": etag, "Last-Modified": format_datetime(modified, usegmt=True)}
+        if self._not_modified(etag, modified):
+            self.send_text(304, content_type, b"", validators)
+            return
+        with self.site._lock:
+            self.site.feed_reads += 1
+        self.send_text(200, content_type, text, validators, gzip_ok=True)
+
+    def _tracked_feed(self) -> None:
+        """An RSS feed whose links carry tracking parameters that change with every read of the feed."""
+        with self.site._lock:
+            read = self.site.feed_reads
+        query = f"?utm_source=rss&utm_medium=feed&utm_campaign=berita-{read}&fbclid=IwAR{read}x&gclid=Cj0{read}"
+        self.send_feed(rss_feed(self.site.articles, self.site.base, query=query), "application/rss+xml")
 
     def _slow(self) -> None:
         time.sleep(self.site.slow_s)
@@ -264,7 +309,14 @@ _ROUTES = {
     "/feed/rss.xml": lambda h: h._feed("rss"),
     "/feed/atom.xml": lambda h: h._feed("atom"),
     "/feed/rdf.xml": lambda h: h._feed("rdf"),
-    "/feed/empty.xml": lambda h: h.send_text(200, "application/rss+xml", rss_feed([], h.site.base)),
+    "/feed/as-html": lambda h: h._feed("rss", "text/html; charset=utf-8"),
+    "/feed/as-text": lambda h: h._feed("rss", "text/plain; charset=utf-8"),
+    "/feed/untyped": lambda h: h._feed("rss", None),
+    "/feed/octet": lambda h: h._feed("rss", "application/octet-stream"),
+    "/feed/x-rss": lambda h: h._feed("rss", "application/x-rss+xml"),
+    "/feed/pelacak.xml": lambda h: h._tracked_feed(),
+    "/feed/kosong.xml": lambda h: h.send_feed(section_feed(h.site.base), "application/rss+xml"),
+    "/feed/empty.xml": lambda h: h.send_feed(rss_feed([], h.site.base), "application/rss+xml"),
     "/feed/not-xml": lambda h: h.send_text(200, "application/rss+xml",
                                            "<html><head><title>Sedang dalam perbaikan</title></head><body>"
                                            "<p>Situs sedang dalam perbaikan.</p></body></html>"),
@@ -390,14 +442,30 @@ def empty_page_html(others: list[SiteArticle]) -> str:
             f'<h1>Indeks Berita</h1><p>Belum ada berita.</p><footer>All rights reserved.</footer></body></html>')
 
 
-def rss_feed(articles: list[SiteArticle], base: str) -> str:
-    """An RSS 2.0 feed of ``articles``; the first entry's link is relative, as some outlets write it."""
+def feed_modified(articles: list[SiteArticle]) -> datetime:
+    """When the site's feeds last changed: the latest publication (10:03 WIB) or update of ``articles``."""
+    times = [datetime.fromisoformat(a.published).replace(hour=3, minute=3, tzinfo=timezone.utc) for a in articles]
+    times += [datetime.fromisoformat(a.updated.replace("Z", "+00:00")) for a in articles if a.updated]
+    return max(times, default=datetime(2017, 1, 1, tzinfo=timezone.utc))
+
+
+def rss_feed(articles: list[SiteArticle], base: str, *, query: str = "") -> str:
+    """An RSS 2.0 feed of ``articles``; the first entry's link is relative, as some outlets write it.
+    ``query`` is added to every link (tracking parameters)."""
+    tail = html.escape(query)
     items = "".join(
-        f"<item><title>{html.escape(a.title)}</title><link>{'' if n == 0 else base}{a.path}</link>"
+        f"<item><title>{html.escape(a.title)}</title><link>{'' if n == 0 else base}{a.path}{tail}</link>"
         f'<guid isPermaLink="false">{a.slug}</guid><pubDate>{_rfc822(a.published)}</pubDate>'
         f"<description>{html.escape(a.text[:200])}</description></item>" for n, a in enumerate(articles))
     return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Berita Terkini</title>'
             f"<link>{base}/</link><description>Berita terbaru</description>{items}</channel></rss>")
+
+
+def section_feed(base: str) -> str:
+    """An RSS 2.0 feed whose one entry links to a section front, a page that holds no article."""
+    return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Indeks</title>'
+            f"<link>{base}/</link><description>Indeks berita</description><item><title>Indeks Berita</title>"
+            f"<link>{base}/kosong.html</link></item></channel></rss>")
 
 
 def atom_feed(articles: list[SiteArticle], base: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
@@ -27,8 +28,11 @@ def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path
     assert newsbot("feeds", "add", broken, "--index", str(folder), env=env).returncode == 0
     twice = newsbot("feeds", "add", rss, "--index", str(folder), env=env)
     assert twice.returncode == 1 and "already followed" in twice.stderr
-    listed = newsbot("feeds", "list", "--index", str(folder), env=env)
-    assert rss in listed.stdout and "Situs Uji" in listed.stdout and "not fetched yet" in listed.stdout
+    listed = newsbot("feeds", "list", "--index", str(folder), env=env).stdout.splitlines()
+    assert listed == ["newsbot status",
+                      f"Index: 0 articles, 0 passages; model {embedder.model_name} (no index yet: newsbot index "
+                      "builds one)",
+                      f"{rss}  (Situs Uji)  not fetched yet", f"{broken}  (outlet from the site)  not fetched yet"]
 
     first = newsbot("fetch", "--index", str(folder), env=env)
     assert first.returncode == 0, first.stderr
@@ -38,8 +42,17 @@ def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path
     asked = newsbot("ask", "--json", "--index", str(folder), article.title, env=env)
     first_hit = json.loads(asked.stdout)["results"][0]
     assert first_hit["outlet"] == "Situs Uji" and first_hit["title"] == article.title
-    bylines = {a.title: a.author for a in load_index(folder, model=embedder.model_name).articles}
+    index = load_index(folder, model=embedder.model_name)
+    bylines = {a.title: a.author for a in index.articles}
     assert bylines[article.title] == article.author  # the page's byline is kept with the article
+    shown = newsbot("feeds", "list", "--index", str(folder), env=env).stdout.splitlines()
+    assert shown[:3] == ["newsbot status",
+                         f"Index: 3 articles, {len(index.passages)} passages; model {index.manifest.model}",
+                         "Articles per outlet: Situs Uji 3"]
+    fetched = r"last fetch \d{4}-\d\d-\d\d \d\d:\d\d UTC"
+    assert re.fullmatch(rf"{re.escape(rss)}  \(Situs Uji\)  {fetched}: 3 new, 0 failed", shown[3]), shown
+    assert re.fullmatch(rf"{re.escape(broken)}  \(outlet from the site\)  {fetched}: 0 new, 0 failed", shown[4])
+    assert shown[5].startswith("  last error: HTTP 404: the page is not there") and len(shown) == 6
 
     pages_before = sum(served_site.requested(a.path) for a in served_site.articles)
     again = newsbot("fetch", "--index", str(folder), env=env)
@@ -91,8 +104,12 @@ def test_a_fetch_killed_midway_leaves_the_index_whole_and_the_next_one_finishes(
 
     again = newsbot("fetch", "--index", str(folder), env=env)
     assert again.returncode == 0, again.stderr
-    added = "Added 0," if function == "record" else "Added 3,"  # already indexed: nothing embedded again
-    assert added in again.stdout and "3 new, 0 failed" in again.stdout, again.stdout
+    assert "3 new, 0 failed" in again.stdout, again.stdout
+    embedded = int(re.search(r"passages embedded: (\d+)", again.stdout).group(1))
+    if function == "record":  # already indexed: nothing added, nothing embedded again
+        assert "Added 0, updated 0, removed 0, unchanged 8;" in again.stdout and embedded == 0, again.stdout
+    else:
+        assert "Added 3," in again.stdout and embedded > 0, again.stdout
     assert len(load_index(folder, model=embedder.model_name).articles) == 8
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from retrieval.errors import ConfigError, NewsbotError
 from retrieval.fetch.charset import decode_body
-from retrieval.fetch.fetcher import USER_AGENT, FetchError, Fetcher, FetchSettings
+from retrieval.fetch.fetcher import FEED_TYPES, PAGE_TYPES, USER_AGENT, FetchError, Fetcher, FetchSettings, accepts
 from news_site import NewsSite, load_articles
 
 TIMEOUT_S = 0.5
@@ -158,6 +158,16 @@ def test_a_larger_cap_reads_the_big_page(site):
 def test_other_content_types_are_refused(site, fetcher, path, kind):
     with pytest.raises(FetchError, match=f"it is {kind}, not a web page or feed"):
         fetcher.fetch(site.url(path))
+
+
+@pytest.mark.parametrize(("media_type", "feed", "page"), [
+    ("application/rss+xml", True, False), ("application/x-rss+xml", True, False), ("text/xml", True, False),
+    ("text/html", True, True), ("text/plain", True, False), ("application/octet-stream", True, False),
+    (None, True, False), ("application/xhtml+xml", True, True),
+    ("image/jpeg", False, False), ("application/pdf", False, False), ("application/zip", False, False),
+    ("video/mp4", False, False), ("application/json", False, False)])
+def test_feeds_take_text_xml_and_untyped_answers_and_pages_only_html(media_type, feed, page):
+    assert (accepts(FEED_TYPES, media_type), accepts(PAGE_TYPES, media_type)) == (feed, page)
 
 
 def test_a_windows_1252_page_labelled_utf8_reads_correctly(site, fetcher):

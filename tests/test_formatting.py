@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -97,7 +97,10 @@ def test_card_data_counts_the_age_on_the_day_given():
     hit = Hit(rank=1, score=1.0, passage=passage)
     assert card_data(hit, today=date(2024, 6, 18)).age == "kemarin"
     assert card_data(hit, language="en", today=date(2024, 6, 25)).age == "1 week ago"
-    assert card_data(hit).age is not None  # counted on today's UTC date
+    wib_today = datetime.now(timezone(timedelta(hours=7))).date()  # Western Indonesia Time (Asia/Jakarta)
+    dated_today = replace(hit, passage=replace(passage, date=wib_today.isoformat()))
+    assert card_data(dated_today).age == "hari ini"  # by default counted on today's WIB date, not UTC's
+    assert card_data(dated_today, language="en").age == "today"
     assert card_data(replace(hit, passage=replace(passage, date=None)), today=date(2024, 6, 18)).age is None
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from retrieval.fetch.fetcher import Fetcher, FetchSettings
@@ -115,6 +117,23 @@ def test_short_pages_are_not_articles():
 ])
 def test_the_canonical_url_is_preferred_when_sound(link, url, expected):
     assert canonical_url(trafilatura.load_html(page(head=link)), url) == expected
+
+
+@pytest.mark.parametrize("href", ["https://a.id:{{port}}/berita/1", "https://[a.id/berita/1"])
+def test_a_canonical_link_that_cannot_be_a_url_is_ignored(href):
+    head = f'<link rel="canonical" href="{href}">'
+    assert canonical_url(trafilatura.load_html(page(head=head)), "https://a.id/berita/1") == "https://a.id/berita/1"
+    assert article_from_page(page(head=head), "https://a.id/berita/1", outlet=None).url == "https://a.id/berita/1"
+
+
+@pytest.mark.parametrize("value", [["Posko", "banjir"], 2024, {"name": "Posko"}])
+def test_metadata_that_is_not_text_is_not_trusted(value):
+    """JSON-LD fields of the wrong type (a list, a number, an object) give no title or byline."""
+    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": value, "author": value})
+    found = article_from_page(page(head=f'<script type="application/ld+json">{ld}</script>'),
+                              "https://a.id/berita/1", outlet=None)
+    assert found.text.startswith("Pemerintah daerah menyiapkan posko banjir")
+    assert isinstance(found.title, str) and found.title and (found.author is None or isinstance(found.author, str))
 
 
 def test_normalised_urls_drop_tracking_and_defaults():

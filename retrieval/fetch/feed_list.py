@@ -2,7 +2,9 @@
 
 One row a feed (its URL, the outlet to credit, the validators for a conditional GET, the last
 fetch's time, new and failed counts and error) and one row an entry already indexed, so the
-next fetch asks only for pages it has not read.
+next fetch asks only for pages it has not read. Entries are kept under their normalised URL
+(``pages.normalise_url``: no tracking parameters, fragment or default port), so a feed that tags
+its links with changing ``utm_*``, ``fbclid`` or ``gclid`` parameters does not have them read again.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from retrieval.errors import ConfigError
+from retrieval.fetch.pages import normalise_url
 from retrieval.fetch.web_sources import is_url
 from retrieval.store.sqlite_files import open_error, open_sqlite
 
@@ -77,12 +80,13 @@ class FeedList:
     def seen(self, entry_url: str, updated: str | None = None) -> bool:
         """Whether the entry is indexed as it is now: not when the feed says it was updated later
         (UTC ISO times compare as text; an earlier or equal time, or none, counts as seen)."""
-        row = self._db.execute("SELECT updated FROM entries WHERE url = ?", (entry_url,)).fetchone()
+        row = self._db.execute("SELECT updated FROM entries WHERE url = ?", (normalise_url(entry_url),)).fetchone()
         return row is not None and (updated is None or row[0] is None or updated <= row[0])
 
     def known(self, entry_url: str) -> bool:
         """Whether the entry was indexed before, in any version."""
-        return self._db.execute("SELECT 1 FROM entries WHERE url = ?", (entry_url,)).fetchone() is not None
+        return self._db.execute("SELECT 1 FROM entries WHERE url = ?",
+                                (normalise_url(entry_url),)).fetchone() is not None
 
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
                error: str | None, indexed: dict[str, tuple[str, str | None]]) -> None:
@@ -94,7 +98,7 @@ class FeedList:
                              "last_error = ? WHERE url = ?",
                              (etag, last_modified, stamp, new, failed, error, feed.url))
             self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
-                                 [(url, feed.url, article, stamp, updated)
+                                 [(normalise_url(url), feed.url, article, stamp, updated)
                                   for url, (article, updated) in indexed.items()])
 
     def close(self) -> None:

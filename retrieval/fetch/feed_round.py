@@ -1,24 +1,32 @@
 """One round over the followed feeds: each feed read (conditionally), its unseen entries' pages
-fetched and their articles extracted. One feed's failure never stops the others; each is kept
-with its reason. Indexing the articles, and recording the round, is the caller's next step, so
-an entry counts as seen only once its article is in the index."""
+fetched and their articles extracted. One feed's failure never stops the others, nor does one
+page's: each is kept with its reason, and an unexpected error (a parser's or an extractor's bug)
+is logged with its traceback. Indexing the articles, and recording the round, is the caller's
+next step, so an entry counts as seen only once its article is in the index.
+
+A feed whose round left entries to retry (pages that failed, updated entries held back) keeps no
+validators, so the next round reads it whole rather than getting a 304 that would hide them."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 
 from retrieval.errors import NewsbotError
 from retrieval.fetch.feed_list import Feed, FeedList
-from retrieval.fetch.feeds import read_feed
+from retrieval.fetch.feeds import FeedEntry, read_feed
 from retrieval.fetch.fetcher import FEED_TYPES, PAGE_TYPES, Fetcher, FetchError, FetchSettings
-from retrieval.fetch.pages import article_from_page
+from retrieval.fetch.pages import article_from_page, normalise_url
 from retrieval.ingest.articles import Article, ReadReport
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class FeedOutcome:
-    """What one feed gave in a round."""
+    """What one feed gave in a round; ``etag`` and ``last_modified`` are the validators to keep for
+    the next round's conditional GET (none when entries were left to retry)."""
 
     feed: Feed
     etag: str | None
@@ -27,6 +35,17 @@ class FeedOutcome:
     entries: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # entry URL -> article id, updated
     failed: int = 0
     error: str | None = None
+    deferred: int = 0  # updated entries held back for the next rounds (MAX_REFETCHES)
+    duplicates: list[str] = field(default_factory=list)  # pages whose article is already held under another URL
+
+    def fail(self, url: str, reason: str) -> None:
+        self.failed, self.error = self.failed + 1, f"{url}: {reason}"
+
+    def drop_duplicates(self, skipped: set[str]) -> None:
+        """Move the articles the index did not store (``skipped``: their sources; the same text is stored
+        under another URL) to ``duplicates``: their entries count as seen, but not as new."""
+        self.duplicates += [article.source for article in self.articles if article.source in skipped]
+        self.articles = [article for article in self.articles if article.source not in skipped]
 
 
 MAX_REFETCHES = 10  # updated entries fetched again per feed and round; the rest wait for the next rounds
@@ -36,6 +55,17 @@ class FetchStopped(NewsbotError):
     """The round was told to stop (the bot is shutting down) before it finished."""
 
 
+@dataclass
+class _Round:
+    """What the feeds of one round share: the fetcher, and the entries and articles already read."""
+
+    fetcher: Fetcher
+    feeds: FeedList
+    stop: threading.Event
+    entries: set[str] = field(default_factory=set)  # normalised entry URLs taken by a feed this round
+    articles: set[str] = field(default_factory=set)  # ids of the articles read this round
+
+
 def read_feeds(feeds: FeedList, settings: FetchSettings, stop: threading.Event | None = None) -> list[FeedOutcome]:
     """Every followed feed's new articles (pages not seen before), with failures and their reasons.
 
@@ -43,7 +73,8 @@ def read_feeds(feeds: FeedList, settings: FetchSettings, stop: threading.Event |
     FetchStopped, and nothing of the round is indexed or recorded."""
     stop = stop or threading.Event()
     with Fetcher(settings, sleep=stop.wait) as fetcher:
-        return [_read_one(fetcher, feed, feeds, stop) for feed in feeds.feeds()]
+        shared = _Round(fetcher, feeds, stop)
+        return [_read_one(shared, feed) for feed in feeds.feeds()]
 
 
 def round_pages(outcomes: list[FeedOutcome]) -> ReadReport:
@@ -57,31 +88,57 @@ def _stop_here(stop: threading.Event) -> None:
                            "and the next fetch picks it up")
 
 
-def _read_one(fetcher: Fetcher, feed: Feed, feeds: FeedList, stop: threading.Event) -> FeedOutcome:
-    _stop_here(stop)
+def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
+    _stop_here(shared.stop)
     try:
-        result = fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_TYPES)
+        result = shared.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_TYPES)
         entries = [] if result.not_modified else read_feed(result.text or "", result.final_url)
     except FetchError as exc:
         return FeedOutcome(feed, feed.etag, feed.last_modified, error=exc.reason)
+    except Exception as exc:  # noqa: BLE001 - a bug met on this feed fails it alone; the others go on
+        log.exception("reading the feed %s failed unexpectedly", feed.url)
+        return FeedOutcome(feed, feed.etag, feed.last_modified,
+                           error=f"unexpected error reading the feed: {_named(exc)}")
     outcome, refetched = FeedOutcome(feed, result.etag, result.last_modified), 0
     for entry in entries:
-        if feeds.seen(entry.url, entry.updated):
+        key = normalise_url(entry.url)
+        if key in shared.entries or shared.feeds.seen(key, entry.updated):
             continue
-        if feeds.known(entry.url):  # updated since: fetched again, a few a round (some feeds restamp every entry)
+        if shared.feeds.known(key):  # updated since: fetched again, a few a round (some feeds restamp every entry)
             refetched += 1
             if refetched > MAX_REFETCHES:
+                outcome.deferred += 1
                 continue
-        _stop_here(stop)
-        try:
-            page = fetcher.fetch(entry.url, accept=PAGE_TYPES)
-        except FetchError as exc:
-            outcome.failed, outcome.error = outcome.failed + 1, f"{entry.url}: {exc.reason}"
-            continue
-        article = article_from_page(page.text or "", page.final_url, outlet=feed.outlet)
-        if article is None:
-            outcome.failed, outcome.error = outcome.failed + 1, f"{entry.url}: the page holds no article text"
-            continue
-        outcome.articles.append(article)
-        outcome.entries[entry.url] = (article.id, entry.updated)
+        shared.entries.add(key)
+        _stop_here(shared.stop)
+        _read_entry(shared, entry, key, outcome)
+    if outcome.failed or outcome.deferred:  # a 304 next time would hide the entries left to retry
+        outcome.etag = outcome.last_modified = None
     return outcome
+
+
+def _read_entry(shared: _Round, entry: FeedEntry, key: str, outcome: FeedOutcome) -> None:
+    """Fetch the entry's page and add its article to ``outcome``, or count the failure with its reason."""
+    try:
+        page = shared.fetcher.fetch(entry.url, accept=PAGE_TYPES)
+        article = article_from_page(page.text or "", page.final_url, outlet=outcome.feed.outlet)
+    except FetchError as exc:
+        outcome.fail(entry.url, exc.reason)
+        return
+    except Exception as exc:  # noqa: BLE001 - a bug met on this page fails it alone; the round goes on
+        log.exception("reading the page %s failed unexpectedly", entry.url)
+        outcome.fail(entry.url, f"unexpected error reading the page: {_named(exc)}")
+        return
+    if article is None:
+        outcome.fail(entry.url, "the page holds no article text")
+        return
+    outcome.entries[key] = (article.id, entry.updated)
+    if article.id in shared.articles:  # another entry of the round led to the same article
+        outcome.duplicates.append(article.source)
+        return
+    shared.articles.add(article.id)
+    outcome.articles.append(article)
+
+
+def _named(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,7 +1,8 @@
 """Read the entries of an RSS 2.0, Atom or RDF (RSS 1.0) feed with feedparser.
 
 ``read_feed`` takes a feed's text as fetched and gives one ``FeedEntry`` per entry that links to a
-web page, with relative links resolved against the feed's URL. A document that is not a feed raises
+web page, with relative links resolved against the feed's URL (an entry whose link cannot be a URL,
+such as one with a port that is not a number, is skipped). A document that is not a feed raises
 ``FetchError``; a feed without entries gives an empty list. The text is only ever parsed: feedparser
 is never handed anything it could open as a URL or a file.
 """
@@ -20,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import feedparser
 
 from retrieval.fetch.fetcher import FetchError
+from retrieval.fetch.pages import normalise_url
 
 log = logging.getLogger(__name__)
 
@@ -58,14 +60,24 @@ def read_feed(text: str, url: str) -> list[FeedEntry]:
 
 
 def _entry(raw: feedparser.FeedParserDict, feed_url: str) -> FeedEntry | None:
-    link = urljoin(feed_url, (raw.get("link") or "").strip())
-    if urlsplit(link).scheme not in ("http", "https") or link == feed_url:
+    link = _web_link((raw.get("link") or "").strip(), feed_url)
+    if link is None:
         log.info("feed %s: an entry without a web link is skipped (%r)", feed_url, raw.get("title"))
         return None
     title = " ".join((raw.get("title") or "").split())
     published = _moment(dict.get(raw, "published_parsed") or dict.get(raw, "updated_parsed"))
     updated = _moment(dict.get(raw, "updated_parsed")) or published
     return FeedEntry(url=link, title=title, published=published, id=(raw.get("id") or link).strip(), updated=updated)
+
+
+def _web_link(href: str, feed_url: str) -> str | None:
+    """``href`` resolved against the feed's URL; None unless it is an http(s) URL of another page."""
+    try:
+        link = urljoin(feed_url, href)
+        normalise_url(link)  # raises for what cannot be a URL (a port that is not a number)
+    except ValueError:
+        return None
+    return link if urlsplit(link).scheme in ("http", "https") and link != feed_url else None
 
 
 def _moment(parsed: time.struct_time | None) -> str | None:

@@ -10,7 +10,8 @@
   allows everything, one that cannot be read, because of a server error or a timeout, refuses);
 - waits ``host_delay_s`` between requests to the same host;
 - sends conditional requests (If-None-Match / If-Modified-Since) and reports 304 as ``not_modified``;
-- stops reading past ``max_bytes`` or ``timeout_s`` and accepts only HTML and feed content types;
+- stops reading past ``max_bytes`` or ``timeout_s`` and takes only the content types asked for
+  (pages: HTML; feeds: any text or XML type, a generic binary label or none, as feeds are served);
 - decodes the body with the charset rules of ``retrieval.fetch.charset``.
 
 Proxies from the environment are not used, so the address checks see the real destination.
@@ -36,9 +37,14 @@ from retrieval.fetch.charset import decode_body
 log = logging.getLogger(__name__)
 
 USER_AGENT = "newsbot/0.1 (+https://github.com/newsbot)"
+# Content types, as ``accept`` takes them: an entry may be ``type/*`` (any subtype), ``type/*+xml``
+# (any subtype with that suffix), or UNTYPED (a response without a Content-Type).
+UNTYPED = ""
 PAGE_TYPES = frozenset({"text/html", "application/xhtml+xml"})
-FEED_TYPES = frozenset({"application/rss+xml", "application/atom+xml", "application/xml", "text/xml",
-                        "application/rdf+xml"})
+# Feeds come as application/rss+xml, but also as text/html, text/plain, application/x-rss+xml,
+# application/octet-stream or with no type at all: all are read, and read_feed says whether the text
+# is a feed. Images, PDFs, archives and other clearly binary types are refused.
+FEED_TYPES = frozenset({"text/*", "application/xml", "application/*+xml", "application/octet-stream", UNTYPED})
 ACCEPTED_TYPES = PAGE_TYPES | FEED_TYPES
 _ACCEPT_HEADER = ("text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
                   "application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9")
@@ -176,7 +182,7 @@ class Fetcher:
         if response.status_code == 304:
             return FetchResult(text=None, not_modified=True, **common)
         _check_status(url, response.status_code)
-        if accept is not None and media_type not in accept:
+        if accept is not None and not accepts(accept, media_type):
             raise FetchError(url, f"it is {media_type or 'of no stated type'}, not a web page or feed; "
                                   "give the address of an article page or an RSS/Atom feed")
         body = self._read(url, response, max_bytes)
@@ -274,6 +280,16 @@ def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     return address.is_global and not address.is_multicast
+
+
+def accepts(accept: frozenset[str], media_type: str | None) -> bool:
+    """Whether ``media_type`` (None: the response stated none) is one of ``accept``'s types."""
+    if media_type is None:
+        return UNTYPED in accept
+    main, _, sub = media_type.partition("/")
+    suffix = sub.rpartition("+")[2] if "+" in sub else None
+    return (media_type in accept or f"{main}/*" in accept
+            or (suffix is not None and f"{main}/*+{suffix}" in accept))
 
 
 def _content_type(header: str | None) -> tuple[str | None, str | None]:

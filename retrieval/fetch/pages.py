@@ -50,7 +50,7 @@ def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Arti
         include_images=False, include_links=False)
     if document is None or not document.text:
         return None
-    title = (document.title or "").strip()
+    title = _string(document.title).strip()
     text = _article_text(document.text, title)
     if len(text.split()) < MIN_ARTICLE_WORDS:
         return None
@@ -59,8 +59,8 @@ def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Arti
         title = " ".join(words[:_TITLE_WORDS]) + ("…" if len(words) > _TITLE_WORDS else "")
     return Article(
         id=article_id(canonical), outlet=outlet or _site_outlet(document, canonical),
-        title=title, date=iso_day(document.date or ""), url=canonical, text=text, source=url,
-        author=" ".join((document.author or "").split()) or None)
+        title=title, date=iso_day(_string(document.date)), url=canonical, text=text, source=url,
+        author=" ".join(_string(document.author).split()) or None)
 
 
 def article_id(canonical: str) -> str:
@@ -69,7 +69,9 @@ def article_id(canonical: str) -> str:
 
 
 def normalise_url(url: str) -> str:
-    """``url`` with a lower-case scheme and host, no default port, fragment or tracking parameters."""
+    """``url`` with a lower-case scheme and host, no default port, fragment or tracking parameters.
+
+    ValueError when ``url`` cannot be a URL (a port that is not a number, an unclosed IPv6 bracket)."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
     default = {"http": 80, "https": 443}.get(parts.scheme.lower())
@@ -82,19 +84,23 @@ def normalise_url(url: str) -> str:
 def canonical_url(tree: HtmlElement, url: str) -> str:
     """The page's ``<link rel=canonical>`` (resolved against ``url``), else ``url``.
 
-    A canonical link that is not http(s), or that names a site's home page for a page that is not one
-    (a common template mistake that would make every article the same), is ignored.
+    A canonical link that is not an http(s) URL (such as one with an unfilled template placeholder for
+    its port), or that names a site's home page for a page that is not one (a common template mistake
+    that would make every article the same), is ignored.
     """
     for link in tree.iter("link"):
         rel = (link.get("rel") or "").lower().split()
         href = (link.get("href") or "").strip()
         if "canonical" not in rel or not href:
             continue
-        found = urljoin(url, href)
+        try:
+            found = normalise_url(urljoin(url, href))
+        except ValueError:
+            break
         parts = urlsplit(found)
         if parts.scheme in ("http", "https") and parts.hostname and (
                 parts.path.strip("/") or not urlsplit(url).path.strip("/")):
-            return normalise_url(found)
+            return found
         break
     return normalise_url(url)
 
@@ -119,7 +125,7 @@ def _article_text(extracted: str, title: str) -> str:
 
 def _site_outlet(document: Document, canonical: str) -> str:
     """The page's site name, unless it is only a host name (trafilatura's fallback): then one made from the host."""
-    sitename = (document.sitename or "").strip()
+    sitename = _string(document.sitename).strip()
     hosts = {(h or "").lower().removeprefix("www.") for h in (document.hostname, urlsplit(canonical).hostname)}
     if sitename and sitename.lower().removeprefix("www.") not in hosts:
         return sitename
@@ -133,6 +139,12 @@ def _host_outlet(url: str) -> str:
         return host
     except ValueError:
         return outlet_from_domain(host.removeprefix("www."))
+
+
+def _string(value: object) -> str:
+    """A metadata value as text: "" when the page gave none, or something else (a JSON-LD headline may
+    be a number or a list)."""
+    return value if isinstance(value, str) else ""
 
 
 def _squash(text: str) -> str:

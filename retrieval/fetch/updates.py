@@ -2,7 +2,9 @@
 
 The same for ``newsbot fetch`` and the bot's schedule. The round is recorded only after the
 index holds its articles, so a fetch stopped at any point (killed, or an indexing error) asks
-for the same entries again next time and the index keeps its previous good state.
+for the same entries again next time and the index keeps its previous good state. A page whose
+text the index already holds under another URL (outlets republish) is recorded as seen, so it is
+not fetched again, but not counted as new.
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ class FetchRun:
         return sum(len(outcome.articles) for outcome in self.outcomes)
 
     @property
+    def duplicates(self) -> int:
+        """Pages whose article the index already held under another URL."""
+        return sum(len(outcome.duplicates) for outcome in self.outcomes)
+
+    @property
     def failed(self) -> int:
         """Pages that failed, plus feeds that could not be read at all."""
         return sum(outcome.failed + (outcome.error is not None and not outcome.failed) for outcome in self.outcomes)
@@ -55,10 +62,18 @@ def fetch_and_index(folder: Path, stores: StoreSettings, embedder: Embedder, set
         outcomes = read_feeds(feeds, settings, stop)
         pages = round_pages(outcomes)
         report = index_sources(stores, [], folder, embedder, sync=False, pages=pages) if pages.articles else None
-        for outcome in outcomes:
-            feeds.record(outcome.feed, etag=outcome.etag, last_modified=outcome.last_modified,
-                         new=len(outcome.articles), failed=outcome.failed, error=outcome.error,
-                         indexed=outcome.entries)
+        record_round(feeds, outcomes, report)
         return FetchRun(started, time.monotonic() - clock, outcomes, report, feeds.feeds())
     finally:
         feeds.close()
+
+
+def record_round(feeds: FeedList, outcomes: list[FeedOutcome], report: IndexReport | None) -> None:
+    """Record each feed's round once its articles are indexed; pages the index skipped as the same
+    text under another URL are recorded as seen but not counted as new."""
+    skipped = {source for source, _ in report.skipped} if report is not None else set()
+    for outcome in outcomes:
+        outcome.drop_duplicates(skipped)
+        feeds.record(outcome.feed, etag=outcome.etag, last_modified=outcome.last_modified,
+                     new=len(outcome.articles), failed=outcome.failed, error=outcome.error,
+                     indexed=outcome.entries)
