@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from retrieval.errors import QuestionError, UnknownOutlet, UnreadableText
 from retrieval.store.live import LiveIndex
 from retrieval.search.search import MAX_QUESTION_CHARS, Filters, Hit, check_question
 from retrieval.store.sources import OutletCoverage
 
-from bot.ages import age_text, news_today
+from bot.ages import age_text, date_text, news_now
 from bot.formatting import CardData
 from bot.i18n import DEFAULT_LANGUAGE
 
@@ -104,11 +104,11 @@ class AnswerService:
         return self.live.refresh()
 
 
-def card_data(hit: Hit, *, language: str = DEFAULT_LANGUAGE, today: date | None = None) -> CardData:
-    """What a card shows for a hit; its age is in ``language``, counted on ``today`` (by default today in WIB)."""
+def card_data(hit: Hit, *, language: str = DEFAULT_LANGUAGE, now: date | datetime | None = None) -> CardData:
+    """What a card shows for a hit: its date readable (the day, and the time in WIB when known), and its age
+    in ``language`` at ``now`` (by default now in WIB; a date alone: counted in whole days to that day)."""
     p = hit.passage
     answer = (hit.answer.start, hit.answer.end) if hit.answer is not None and hit.rank == 1 else None
-    today = today or news_today()
-    return CardData(outlet=p.outlet, date=p.date, title=p.title, url=p.url, text=p.text, highlight=hit.highlight,
-                    answer=answer, age=age_text(p.date, today, language),
+    return CardData(outlet=p.outlet, date=date_text(p.date), title=p.title, url=p.url, text=p.text,
+                    highlight=hit.highlight, answer=answer, age=age_text(p.date, now or news_now(), language),
                     also_reported_by=tuple(dict.fromkeys(o.outlet for o in hit.also_reported_by)))

@@ -11,11 +11,12 @@ from retrieval.store.indexing import IndexReport
 from retrieval.search.search import Hit, SearchResult
 from retrieval.store.stats import IndexStats
 
+from bot.ages import date_text
 from bot.status import feed_line
 
 
 def hit_json(hit: Hit) -> dict:
-    """The JSON shape of one result in ``newsbot ask --json``."""
+    """The JSON shape of one result in ``newsbot ask --json`` (its date as stored: ISO 8601, a day or a time)."""
     p = hit.passage
     return {
         "rank": hit.rank, "score": round(hit.score, 6), "outlet": p.outlet, "title": p.title, "date": p.date,
@@ -52,7 +53,8 @@ def print_hits(result: SearchResult, out: TextIO) -> None:
         out.write(f"  Answer: {a.text}  ({result.hits[0].passage.outlet})\n")
     for hit in result.hits:
         p = hit.passage
-        out.write(f"\n{hit.rank}. {p.outlet} · {p.date or 'date unknown'} · {p.title}  [score {hit.score:.3f}]\n")
+        out.write(f"\n{hit.rank}. {p.outlet} · {date_text(p.date) or 'date unknown'} · {p.title}  "
+                  f"[score {hit.score:.3f}]\n")
         if p.url:
             out.write(f"   {p.url}\n")
         text = p.text

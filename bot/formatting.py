@@ -25,7 +25,7 @@ class CardData:
     """What a card shows; built from a search hit by the caller."""
 
     outlet: str
-    date: str | None
+    date: str | None  # as shown: "2024-06-18", or "2024-06-18 09:30 WIB"
     title: str
     url: str | None
     text: str
@@ -70,7 +70,8 @@ def card_html(card: CardData, language: str, *, limit: int = MAX_MESSAGE) -> Car
 
 
 def _dated(card: CardData, language: str) -> str:
-    """The date with its age after it ("2024-06-18 · kemarin"), or "date unknown"."""
+    """The date with its age after it ("2024-06-18 · kemarin", "2024-06-18 09:30 WIB · 2 jam yang lalu"),
+    or "date unknown"."""
     if not card.date:
         return t("unknown_date", language)
     return f"{card.date} · {card.age}" if card.age else card.date

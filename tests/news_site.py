@@ -26,6 +26,7 @@ CORPUS = Path(__file__).resolve().parent.parent.parent / "shared" / "corpora" / 
 # A DailySocial.id article with “ ” ’ and é, served as windows-1252 under a UTF-8 label.
 WINDOWS_1252_ID = "indosum-1511218606-acommerce-dapatkan-pendanaan-seri-b-senilai-rp8775"
 
+WIB = timezone(timedelta(hours=7))
 AUTHORS = ("Ayu Lestari", "Bambang Sutrisno", "Dewi Anggraini", "Rizky Pratama")
 
 
@@ -40,6 +41,12 @@ class SiteArticle:
     category: str
     text: str
     updated: str | None = None  # when the Atom feed says it was last changed (ISO 8601 UTC)
+    time: str = "10:03"  # of publication on that day, in WIB: pages, JSON-LD and feeds give it
+
+    @property
+    def published_at(self) -> datetime:
+        """When it was published, in WIB."""
+        return datetime.fromisoformat(f"{self.published}T{self.time}:00").replace(tzinfo=WIB)
 
     @property
     def path(self) -> str:
@@ -369,10 +376,10 @@ def article_html(article: SiteArticle, base: str, layout: int, others: list[Site
     related_links = "".join(f'<li><a href="{r.path}">{esc(r.title)}</a></li>' for r in related)
     body = _body(paragraphs, layout, related[:1])
     day = datetime.fromisoformat(article.published)
-    stamp = f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year} 10:03 WIB"
+    stamp = f"{_DAYS[day.weekday()]}, {day.day} {_MONTHS[day.month - 1]} {day.year} {article.time} WIB"
     canonical = article.path if layout == 2 else base + article.path
     ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
-                     "datePublished": f"{article.published}T10:03:00+07:00",
+                     "datePublished": article.published_at.isoformat(),
                      "publisher": {"@type": "Organization", "name": article.outlet}})
     comments = "".join(f'<div class="comment"><span class="user">pembaca{n}</span><p>{esc(c)}</p>'
                        f'<a href="#">Balas</a></div>' for n, c in enumerate(COMMENTS, 1))
@@ -387,7 +394,7 @@ def article_html(article: SiteArticle, base: str, layout: int, others: list[Site
 <meta name="description" content="{esc(paragraphs[0][:150])}">
 <meta property="og:site_name" content="{esc(article.outlet)}"><meta property="og:type" content="article">
 <meta property="og:title" content="{esc(article.title)}"><meta name="author" content="{esc(article.author)}">
-<meta property="article:published_time" content="{article.published}T10:03:00+07:00">
+<meta property="article:published_time" content="{article.published_at.isoformat()}">
 <link rel="canonical" href="{canonical}">
 <link rel="alternate" type="application/rss+xml" title="RSS" href="/feed/rss.xml">
 <script type="application/ld+json">{ld}</script>
@@ -443,8 +450,8 @@ def empty_page_html(others: list[SiteArticle]) -> str:
 
 
 def feed_modified(articles: list[SiteArticle]) -> datetime:
-    """When the site's feeds last changed: the latest publication (10:03 WIB) or update of ``articles``."""
-    times = [datetime.fromisoformat(a.published).replace(hour=3, minute=3, tzinfo=timezone.utc) for a in articles]
+    """When the site's feeds last changed: the latest publication or update of ``articles``."""
+    times = [a.published_at.astimezone(timezone.utc) for a in articles]
     times += [datetime.fromisoformat(a.updated.replace("Z", "+00:00")) for a in articles if a.updated]
     return max(times, default=datetime(2017, 1, 1, tzinfo=timezone.utc))
 
@@ -455,7 +462,7 @@ def rss_feed(articles: list[SiteArticle], base: str, *, query: str = "") -> str:
     tail = html.escape(query)
     items = "".join(
         f"<item><title>{html.escape(a.title)}</title><link>{'' if n == 0 else base}{a.path}{tail}</link>"
-        f'<guid isPermaLink="false">{a.slug}</guid><pubDate>{_rfc822(a.published)}</pubDate>'
+        f'<guid isPermaLink="false">{a.slug}</guid><pubDate>{format_datetime(a.published_at)}</pubDate>'
         f"<description>{html.escape(a.text[:200])}</description></item>" for n, a in enumerate(articles))
     return ('<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Berita Terkini</title>'
             f"<link>{base}/</link><description>Berita terbaru</description>{items}</channel></rss>")
@@ -472,7 +479,7 @@ def atom_feed(articles: list[SiteArticle], base: str) -> str:
     """An Atom feed of ``articles`` with links relative to the feed."""
     entries = "".join(
         f'<entry><title>{html.escape(a.title)}</title><link rel="alternate" href="..{a.path}"/>'
-        f"<id>tag:news,{a.published}:{a.slug}</id><updated>{a.updated or a.published + 'T03:03:00Z'}</updated></entry>"
+        f"<id>tag:news,{a.published}:{a.slug}</id><updated>{a.updated or _utc(a.published_at)}</updated></entry>"
         for a in articles)
     return ('<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
             f"<title>Berita Terkini</title><id>{base}/</id><updated>2017-01-01T00:00:00Z</updated>{entries}</feed>")
@@ -482,13 +489,12 @@ def rdf_feed(articles: list[SiteArticle], base: str) -> str:
     """An RSS 1.0 (RDF) feed of ``articles``."""
     items = "".join(
         f'<item rdf:about="{base}{a.path}"><title>{html.escape(a.title)}</title><link>{base}{a.path}</link>'
-        f"<dc:date>{a.published}T10:03:00+07:00</dc:date></item>" for a in articles)
+        f"<dc:date>{a.published_at.isoformat()}</dc:date></item>" for a in articles)
     return ('<?xml version="1.0" encoding="utf-8"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
             'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
             f'<channel rdf:about="{base}/feed/rdf.xml"><title>Berita Terkini</title><link>{base}/</link>'
             f"<description>Berita terbaru</description></channel>{items}</rdf:RDF>")
 
 
-def _rfc822(day: str) -> str:
-    moment = datetime.fromisoformat(day).replace(hour=10, minute=3, tzinfo=timezone(timedelta(hours=7)))
-    return format_datetime(moment)
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -101,11 +101,28 @@ def test_non_text_metadata_and_impossible_dates_are_reported(tmp_path):
     (tmp_path / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     report = read_sources([tmp_path / "a.jsonl"])
     assert [(a.id, a.outlet, a.date) for a in report.articles] == [
-        ("n1", "ANTARA News", None), ("n2", "Kontan", None), ("n3", "Kontan", None), ("n4", "Kontan", "2024-06-18")]
+        ("n1", "ANTARA News", None), ("n2", "Kontan", None), ("n3", "Kontan", None),
+        ("n4", "Kontan", "2024-06-18T10:00:00+07:00")]
     warnings = "\n".join(report.warnings)
     assert "a.jsonl:1: outlet 123 is not text" in warnings and "a.jsonl:1: title" in warnings
     assert 'a.jsonl:1: published "2024-02-30" is not a date like 2024-06-18' in warnings
     assert '"2024-W25-2" is not a date' in warnings and '"20240618" is not a date' in warnings
+
+
+def test_publication_times_are_kept_in_wib_and_doubtful_ones_leave_the_day(tmp_path):
+    body = "Jakarta (ANTARA News) - Harga beras naik di pasar induk pada pekan ini."
+    published = {"t1": "2024-06-18T09:30:00+07:00", "t2": "2024-06-18T02:30:00Z", "t3": "2024-06-18 09:30",
+                 "t4": "2024-06-18T25:00", "t5": "2999-06-18T09:30:00+07:00", "t6": "2024-06-18"}
+    (tmp_path / "a.jsonl").write_text("".join(json.dumps({"id": i, "outlet": "Kontan", "published": p,
+                                                          "text": f"{body} {i}."}) + "\n"
+                                              for i, p in published.items()))
+    (tmp_path / "b.txt").write_text(f"Judul\n\n{body}\n", encoding="utf-8")
+    (tmp_path / "metadata.json").write_text(json.dumps({"b.txt": {"date": "2024-06-18T09:30:00+07:00"}}))
+    report = read_sources([tmp_path])
+    assert report.warnings == [] and report.skipped == []
+    assert {a.id: a.date for a in report.articles} == {
+        "t1": "2024-06-18T09:30:00+07:00", "t2": "2024-06-18T09:30:00+07:00", "t3": "2024-06-18T09:30:00+07:00",
+        "t4": "2024-06-18", "t5": "2999-06-18", "t6": "2024-06-18", "b": "2024-06-18T09:30:00+07:00"}
 
 
 def test_articles_of_invisible_characters_only_are_skipped(tmp_path):

@@ -95,13 +95,31 @@ def test_card_data_counts_the_age_on_the_day_given():
     passage = Passage(id="p", article_id="a", outlet="Kontan", title="T", date="2024-06-17", url=None, start=0,
                       end=5, text="Teks.")
     hit = Hit(rank=1, score=1.0, passage=passage)
-    assert card_data(hit, today=date(2024, 6, 18)).age == "kemarin"
-    assert card_data(hit, language="en", today=date(2024, 6, 25)).age == "1 week ago"
+    assert card_data(hit, now=date(2024, 6, 18)).age == "kemarin"
+    assert card_data(hit, language="en", now=date(2024, 6, 25)).age == "1 week ago"
     wib_today = datetime.now(timezone(timedelta(hours=7))).date()  # Western Indonesia Time (Asia/Jakarta)
     dated_today = replace(hit, passage=replace(passage, date=wib_today.isoformat()))
     assert card_data(dated_today).age == "hari ini"  # by default counted on today's WIB date, not UTC's
     assert card_data(dated_today, language="en").age == "today"
-    assert card_data(replace(hit, passage=replace(passage, date=None)), today=date(2024, 6, 18)).age is None
+    assert card_data(replace(hit, passage=replace(passage, date=None)), now=date(2024, 6, 18)).age is None
+
+
+def test_a_card_of_a_recent_article_shows_its_time_and_age_in_hours():
+    wib = timezone(timedelta(hours=7))
+    passage = Passage(id="p", article_id="a", outlet="Kontan", title="Judul", date="2024-06-18T09:30:00+07:00",
+                      url="https://example.com/a", start=0, end=5, text="Teks.")
+    hit = Hit(rank=1, score=1.0, passage=passage)
+    later = datetime(2024, 6, 18, 11, 45, tzinfo=wib)
+    card = card_data(hit, now=later)
+    assert (card.date, card.age) == ("2024-06-18 09:30 WIB", "2 jam yang lalu")
+    assert card_html(card, "id").html.startswith('<b>Kontan</b> · 2024-06-18 09:30 WIB · 2 jam yang lalu · <a ')
+    assert card_plain(card, "id").startswith("Kontan · 2024-06-18 09:30 WIB · 2 jam yang lalu · Judul\n")
+    english = card_data(hit, language="en", now=datetime(2024, 6, 18, 9, 55, tzinfo=wib))
+    assert english.age == "25 minutes ago"
+    assert card_data(hit, now=datetime(2024, 6, 19, 10, 0, tzinfo=wib)).age == "kemarin"  # over a day: in days
+    assert card_data(hit, now=datetime(2024, 6, 18, 9, 30, 20, tzinfo=wib)).age == "baru saja"
+    day_only = card_data(replace(hit, passage=replace(passage, date="2024-06-18")), now=later)
+    assert (day_only.date, day_only.age) == ("2024-06-18", "hari ini")
 
 
 @settings(max_examples=100, deadline=None)

@@ -152,6 +152,23 @@ def test_hnsw_index_round_trip_and_filtered_search(tmp_path):
     assert index.search(data[11], 10, np.zeros(n, dtype=bool)) == []
 
 
+MIXED = ["2024-06-17", "2024-06-18T09:30:00+07:00", "2024-06-18", None, "2024-06-19T00:30:00+07:00",
+         "2024-06-17T23:59:00+07:00"]
+
+
+@pytest.mark.parametrize("dates", [MIXED, [d and d[:10] for d in MIXED]], ids=["with times", "days only"])
+def test_date_filters_go_by_the_day_with_or_without_a_time(tmp_path, dates):
+    n = len(dates)
+    rows = [replace(p, date=d) for p, d in zip(passages(n), dates)]
+    save_index(tmp_path, manifest(n), rows, [ArticleSummary("a", "Kontan", "T", None, None, "test", n)], vectors(n),
+               lexical(n))
+    index = load_index(tmp_path, model=MODEL)
+    assert [p.date for p in index.passages] == dates  # kept as given
+    assert index.mask(since="2024-06-18").tolist() == [False, True, True, False, True, False]
+    assert index.mask(until="2024-06-18").tolist() == [True, True, True, False, False, True]
+    assert index.mask(since="2024-06-18", until="2024-06-18").tolist() == [False, True, True, False, False, False]
+
+
 def test_broad_and_narrow_filters_on_exact_index_agree_with_brute_force(tmp_path):
     rng = np.random.default_rng(1)
     n = 60

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from datetime import datetime, timedelta
 
 import pytest
 
-from news_site import FURNITURE
+from bot.answers import card_data
+from bot.formatting import card_html
+from retrieval.fetch.fetcher import FetchSettings
+from retrieval.fetch.web_sources import read_pages
+from retrieval.search.search import Searcher
+from retrieval.store.index import load_index
+from retrieval.store.indexing import update_index
+
+from news_site import FURNITURE, WIB, NewsSite, load_articles
 from test_cli import newsbot
 
 pytestmark = pytest.mark.slow
@@ -42,3 +52,18 @@ def test_private_addresses_are_refused_unless_allowed(served_site, tmp_path, cli
     synced = newsbot("index", served_site.url(served_site.articles[1].path), "--sync", "--index", str(folder),
                      env={**cli_env, "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"})
     assert synced.returncode != 0 and "--sync mirrors files and folders" in synced.stderr
+
+
+def test_a_page_published_two_hours_ago_is_carded_with_its_time_and_age_in_hours(tmp_path, embedder):
+    now = datetime.now(WIB).replace(second=0, microsecond=0)
+    published = now - timedelta(hours=2, minutes=10)
+    article = replace(load_articles(1)[0], published=published.date().isoformat(), time=f"{published:%H:%M}")
+    with NewsSite([article]) as site:
+        pages = read_pages([site.url(article.path)], FetchSettings(allow_private=True, host_delay_s=0.0))
+    update_index([], tmp_path / "index", embedder, pages=pages)
+    index = load_index(tmp_path / "index", model=embedder.model_name)
+    assert [a.date for a in index.articles] == [published.isoformat()]  # the page's article:published_time
+    hit = Searcher(embedder, index).search(article.title, 1).hits[0]
+    card = card_html(card_data(hit, now=now), "id").html
+    assert f"{published:%Y-%m-%d %H:%M} WIB · 2 jam yang lalu · " in card
+    assert card_data(hit, language="en", now=now).age == "2 hours ago"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import uuid
 from dataclasses import replace
@@ -13,7 +14,9 @@ import pytest
 from retrieval.errors import IndexFolderError, UnknownOutlet
 from retrieval.store.index import load_index
 from retrieval.store.indexing import update_index
-from retrieval.store.milvus_schema import names
+from retrieval.store import milvus_schema
+from retrieval.store.milvus_indexing import update_milvus
+from retrieval.store.milvus_schema import DATE_LENGTH, names
 from retrieval.store.milvus_store import MilvusStore, StoredArticle, local_articles, spec_of
 from retrieval.search.search import Filters, Searcher
 
@@ -162,3 +165,37 @@ def test_reopening_checks_the_manifest(local, milvus, where):
     for name in names(collection):
         if broken.client.has_collection(name):
             broken.client.drop_collection(name)
+
+
+TIMED = {"id": "timed-1", "outlet": "Kontan", "title": "Harga beras naik di pasar induk",
+         "published": "2024-06-18T09:30:00+07:00",
+         "text": "Harga beras medium naik Rp500 per kilogram di Pasar Induk Cipinang pada Selasa pagi, kata pedagang. "
+                 "Pasokan dari Jawa Tengah berkurang setelah panen mundur."}
+
+
+def test_a_time_is_kept_where_the_collection_has_room_for_one(local, embedder, where, tmp_path, monkeypatch):
+    """New collections keep an article's time; one made when dates were days only keeps the day, and both
+    filter by the day and see an unchanged article as unchanged."""
+    token = os.environ.get("NEWSBOT_MILVUS_TEST_TOKEN")
+    source = tmp_path / "timed.jsonl"
+    source.write_text(json.dumps(TIMED) + "\n", encoding="utf-8")
+    timed_uri, timed_name = where("timed")
+    days_uri, days_name = where("days")
+    with monkeypatch.context() as old_schema:
+        old_schema.setattr(milvus_schema, "DATE_LENGTH", 10)
+        MilvusStore.open(days_uri, days_name, spec_of(local.manifest), token)  # made as before times were kept
+    stores = [(MilvusStore.open(timed_uri, timed_name, spec_of(local.manifest), token), TIMED["published"]),
+              (MilvusStore.open(days_uri, days_name, spec_of(local.manifest), token), "2024-06-18")]
+    assert [store.date_length for store, _ in stores] == [DATE_LENGTH, 10]
+    for store, date in stores:
+        assert update_milvus([source], store, embedder).added == ["timed-1"]
+        searcher = Searcher(embedder, store)
+        hits = searcher.rank("harga beras Cipinang", Filters(since="2024-06-18", until="2024-06-18"))[0]
+        assert [h.passage.date for h in hits] == [date] * len(hits) and hits
+        assert searcher.rank("harga beras Cipinang", Filters(since="2024-06-19"))[0] == []
+        assert store.articles()["timed-1"].date == date
+        again = update_milvus([source], store, embedder)
+        assert (again.unchanged, again.embedded) == (1, 0)
+        if store.server:
+            for name in names(store.collection):
+                store.client.drop_collection(name)

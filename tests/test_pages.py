@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta
 
 import pytest
 
 from retrieval.fetch.fetcher import Fetcher, FetchSettings
 from retrieval.fetch.pages import MIN_ARTICLE_WORDS, article_from_page, article_id, canonical_url, normalise_url
-from news_site import COMMENTS, FURNITURE, NewsSite, load_articles
+from news_site import COMMENTS, FURNITURE, WIB, NewsSite, load_articles
 
 import trafilatura
 
@@ -61,7 +62,8 @@ def test_paragraphs_are_separated_by_blank_lines(extracted):
 
 def test_metadata_comes_from_the_page(site, extracted):
     for served, found in extracted:
-        assert (found.title, found.date, found.outlet) == (squash(served.title), served.published, served.outlet)
+        assert (found.title, found.outlet) == (squash(served.title), served.outlet)
+        assert found.date == served.published_at.isoformat()  # the page's article:published_time, in WIB
         assert found.author == served.author  # the byline the page gives
         assert found.url == site.url(served.path) and found.source == site.url(served.path)
         assert found.id == article_id(site.url(served.path)) and found.id.startswith("web-")
@@ -87,7 +89,7 @@ def test_a_windows_1252_page_labelled_utf8_gives_the_article(site, fetcher):
     page = fetcher.fetch(site.url("/windows-1252"))
     found = article_from_page(page.text, page.final_url, outlet=None)
     assert found.text == site.windows_1252.text
-    assert found.outlet == "DailySocial.id" and found.date == "2017-11-20"
+    assert found.outlet == "DailySocial.id" and found.date == "2017-11-20T10:03:00+07:00"
 
 
 TEXT = " ".join(["Pemerintah daerah menyiapkan posko banjir di tiga kecamatan."] * 10)
@@ -134,6 +136,46 @@ def test_metadata_that_is_not_text_is_not_trusted(value):
                               "https://a.id/berita/1", outlet=None)
     assert found.text.startswith("Pemerintah daerah menyiapkan posko banjir")
     assert isinstance(found.title, str) and found.title and (found.author is None or isinstance(found.author, str))
+
+
+def timed_page(meta: str = "", ld: str | None = None, byline: str = "") -> str:
+    head = (f'<meta property="article:published_time" content="{meta}">' if meta else "") + (
+        f'<script type="application/ld+json">{json.dumps({"@type": "NewsArticle", "datePublished": ld})}</script>'
+        if ld else "")
+    return page(head=head, body=f"<article>{byline}<p>{TEXT}</p><p>{TEXT}</p></article>")
+
+
+@pytest.mark.parametrize(("head", "expected"), [
+    ({"meta": "2024-06-18T09:30:00+07:00"}, "2024-06-18T09:30:00+07:00"),
+    ({"meta": "2024-06-18T02:30:00Z"}, "2024-06-18T09:30:00+07:00"),  # kept in WIB
+    ({"ld": "2024-06-18T09:30:00+07:00"}, "2024-06-18T09:30:00+07:00"),  # JSON-LD datePublished
+    ({"meta": "2024-06-18"}, "2024-06-18"),  # a day only stays a day
+    ({"meta": "2024-06-18T00:00:00+07:00"}, "2024-06-18"),  # midnight: a day written as a time
+    ({"byline": '<p class="date">Selasa, 18 Juni 2024</p>'}, "2024-06-18"),
+    ({}, None),
+])
+def test_the_page_gives_the_publication_time_when_it_has_one(head, expected):
+    assert article_from_page(timed_page(**head), "https://a.id/berita/1", outlet=None).date == expected
+
+
+def test_today_s_time_is_kept_and_a_future_one_falls_back_to_its_day():
+    now = datetime.now(WIB).replace(second=0, microsecond=0)
+    earlier, later = now - timedelta(hours=2), now + timedelta(minutes=30)
+    assert article_from_page(timed_page(earlier.isoformat()), "https://a.id/b", outlet=None).date == earlier.isoformat()
+    assert article_from_page(timed_page(later.isoformat()), "https://a.id/b", outlet=None).date in (
+        later.date().isoformat(), None)  # a future day (near midnight) is not taken either
+
+
+@pytest.mark.parametrize(("head", "feed", "expected"), [
+    ({"meta": "2024-06-18"}, "2024-06-18T02:30:00+00:00", "2024-06-18T09:30:00+07:00"),  # the feed's time that day
+    ({"meta": "2024-06-18"}, "2024-06-17T02:30:00+00:00", "2024-06-18"),  # another day: the page's day stands
+    ({}, "2024-06-18T02:30:00+00:00", "2024-06-18T09:30:00+07:00"),  # no date on the page
+    ({"meta": "2024-06-18T08:00:00+07:00"}, "2024-06-18T02:30:00+00:00", "2024-06-18T08:00:00+07:00"),
+    ({"meta": "2024-06-18"}, None, "2024-06-18"),
+])
+def test_a_feed_entry_s_time_dates_a_page_without_one(head, feed, expected):
+    found = article_from_page(timed_page(**head), "https://a.id/berita/1", outlet=None, published=feed)
+    assert found.date == expected
 
 
 def test_normalised_urls_drop_tracking_and_defaults():

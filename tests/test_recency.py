@@ -46,6 +46,17 @@ def test_recency_ranks_days_among_the_candidates():
     assert recency([]).shape == (0,)
 
 
+def test_a_time_counts_as_its_day():
+    days = ["2017-01-01", None, "2024-06-18", "2017-01-01", "2020-05-05", "juni", "2024-06-18"]
+    timed = ["2017-01-01T09:00:00+07:00", None, "2024-06-18T23:59:00+07:00", "2017-01-01", "2020-05-05T08:00:00+07:00",
+             "juni", "2024-06-18T00:30:00+07:00"]
+    assert recency(timed).tolist() == recency(days).tolist() == [0.0, 0.0, 1.0, 0.0, 0.5, 0.0, 1.0]
+    scores = np.array([2.4, 2.2, 2.1, 0.8, 2.0, 2.3, 2.2], dtype=np.float32)
+    for recent in (False, True):
+        assert prefer_recent(scores, timed, recent=recent).tolist() == \
+            prefer_recent(scores, days, recent=recent).tolist()
+
+
 def order(scores, days, **kw) -> list[int]:
     return np.argsort(-prefer_recent(np.array(scores, dtype=np.float32), days, **kw), kind="stable").tolist()
 

@@ -121,7 +121,8 @@ def _read_entry(shared: _Round, entry: FeedEntry, key: str, outcome: FeedOutcome
     """Fetch the entry's page and add its article to ``outcome``, or count the failure with its reason."""
     try:
         page = shared.fetcher.fetch(entry.url, accept=PAGE_TYPES)
-        article = article_from_page(page.text or "", page.final_url, outlet=outcome.feed.outlet)
+        article = article_from_page(page.text or "", page.final_url, outlet=outcome.feed.outlet,
+                                    published=entry.published)
     except FetchError as exc:
         outcome.fail(entry.url, exc.reason)
         return

@@ -1,5 +1,9 @@
 """Read a news article out of a fetched web page: title, date, main text and canonical URL.
 
+The date is the page's publication day and, when the page gives one (``article:published_time``,
+JSON-LD ``datePublished`` and the like usually do), its time; a feed entry's time fills in a page
+that gives only the day, or none (see ``retrieval/ingest/dates.py``).
+
 trafilatura finds the article among the page's furniture (menus, related links, cookie banners,
 comments, ads; ad slots inside the article are removed first); the text then goes through the same cleaning as articles read from files, so it
 has one paragraph per block separated by blank lines. A page without article text gives None.
@@ -14,13 +18,15 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+from datetime import datetime, time
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import trafilatura
 from lxml.html import HtmlElement
 from trafilatura.settings import Document
 
-from retrieval.ingest.articles import Article, iso_day
+from retrieval.ingest.articles import Article
+from retrieval.ingest.dates import NEWS_TIMEZONE, publication_date, with_time
 from retrieval.ingest.cleaning import clean_article_text
 from retrieval.ingest.outlets import outlet_from_domain
 
@@ -35,10 +41,12 @@ _AD_MAX_WORDS = 40  # an element with more words is not an ad slot, whatever its
 _NEVER_PRUNED = frozenset({"html", "body", "main", "article"})
 
 
-def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Article | None:
+def article_from_page(html: str, url: str, *, outlet: str | None = None,
+                      published: str | None = None) -> Article | None:
     """The article on the page fetched from ``url``, or None when it holds under ``MIN_ARTICLE_WORDS`` words.
 
     ``outlet`` names the publisher; without it the page's site name is used, else one made from its host.
+    ``published`` (ISO 8601, such as a feed entry's time) dates an article whose page gives no time.
     """
     tree = trafilatura.load_html(html)
     if tree is None:
@@ -47,7 +55,7 @@ def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Arti
     _drop_ad_slots(tree)
     document = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, favor_precision=True, include_comments=False, include_tables=False,
-        include_images=False, include_links=False)
+        include_images=False, include_links=False, date_extraction_params=_date_params())
     if document is None or not document.text:
         return None
     title = _string(document.title).strip()
@@ -58,9 +66,18 @@ def article_from_page(html: str, url: str, *, outlet: str | None = None) -> Arti
         words = text.split("\n\n", 1)[0].split()
         title = " ".join(words[:_TITLE_WORDS]) + ("…" if len(words) > _TITLE_WORDS else "")
     return Article(
-        id=article_id(canonical), outlet=outlet or _site_outlet(document, canonical),
-        title=title, date=iso_day(_string(document.date)), url=canonical, text=text, source=url,
+        id=article_id(canonical), outlet=outlet or _site_outlet(document, canonical), title=title,
+        date=with_time(publication_date(_string(document.date)), published), url=canonical, text=text, source=url,
         author=" ".join(_string(document.author).split()) or None)
+
+
+def _date_params() -> dict:
+    """htmldate's options: trafilatura's, with the time and offset kept (a date found without a time
+    comes out at midnight, read as a day only), and dates up to the end of today in WIB accepted
+    (trafilatura's default bound, the start of the machine's today, would drop today's times)."""
+    end_of_today = datetime.combine(datetime.now(NEWS_TIMEZONE).date(), time.max, NEWS_TIMEZONE)
+    return {"original_date": True, "extensive_search": True, "outputformat": "%Y-%m-%dT%H:%M:%S%z",
+            "max_date": end_of_today.isoformat()}
 
 
 def article_id(canonical: str) -> str:

@@ -3,7 +3,8 @@
 Plain-text files are raw page text. Their folder may hold ``metadata.json`` mapping file
 names to ``{"outlet", "title", "date", "url", "author"}`` (all optional). JSON Lines files hold
 one article per line: ``{"id", "outlet", "url", "published", "title", "text"}`` (and an optional
-``"author"``). Missing outlets
+``"author"``). A date is a day (``2024-06-18``) or a day and time with its offset
+(``2024-06-18T09:30:00+07:00``; without one, WIB); the time is kept when there is one. Missing outlets
 come from the dateline, or are "unknown" with a warning; missing titles come from the first
 line of article text. Unreadable inputs are skipped with a reason, never guessed at; a file or
 folder that cannot be read at all (permissions, I/O errors) is also listed in ``unreadable``, so a
@@ -19,10 +20,10 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date as Date
 from pathlib import Path
 
 from retrieval.ingest.cleaning import clean_article_text
+from retrieval.ingest.dates import publication_date
 from retrieval.errors import SourceError
 from retrieval.ingest.outlets import UNKNOWN_OUTLET, detect_outlet
 
@@ -37,7 +38,6 @@ _TITLE_MAX_WORDS = 30
 MAX_ARTICLE_CHARS = 500_000
 _BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF16_LE, "utf-16"),
          (codecs.BOM_UTF16_BE, "utf-16"))
-_ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})(?:$|[T ])")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class Article:
     id: str
     outlet: str
     title: str
-    date: str | None
+    date: str | None  # "2024-06-18", or with the time when known: "2024-06-18T09:30:00+07:00" (dates.py)
     url: str | None
     text: str
     source: str
@@ -233,24 +233,14 @@ def _meta_str(meta: dict, key: str, source: str, report: ReadReport) -> str | No
 
 
 def _meta_date(meta: dict, source: str, report: ReadReport) -> str | None:
-    """The article's day as YYYY-MM-DD (a time may follow); anything else is reported and left out."""
+    """The article's date: its day (YYYY-MM-DD), with its time when one follows (stored as in
+    ``retrieval/ingest/dates.py``); anything else is reported and left out."""
     key = "date" if meta.get("date") else "published"
     value = meta.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    day = iso_day(value.strip()) if isinstance(value, str) else None
-    if day is None:
+    found = publication_date(value.strip()) if isinstance(value, str) else None
+    if found is None:
         report.warn(f"{source}: {key} {json.dumps(value)[:40]} is not a date like 2024-06-18; the article is "
                     "indexed without a date")
-    return day
-
-
-def iso_day(value: str) -> str | None:
-    """``value``'s day if it starts with a real YYYY-MM-DD date (optionally followed by a time), else None."""
-    match = _ISO_DAY.match(value)
-    if match is None:
-        return None
-    try:
-        return Date(*map(int, match.groups())).isoformat()
-    except ValueError:
-        return None
+    return found

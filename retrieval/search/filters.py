@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-from retrieval.ingest.articles import iso_day
 from retrieval.errors import QuestionError
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+from retrieval.ingest.dates import article_day
 
 
 @dataclass(frozen=True)
@@ -22,8 +19,9 @@ class Filters:
     def __post_init__(self) -> None:
         for name in ("since", "until"):
             value = getattr(self, name)
-            # Only YYYY-MM-DD: dates are compared as text, which orders these (and only these) by day.
-            if value is not None and not (_DAY.fullmatch(value) and iso_day(value)):
+            # Only a day (YYYY-MM-DD): compared as text, which orders days (and only these) in time; articles
+            # are compared by their day (``article_day``), whether or not they carry a time.
+            if value is not None and article_day(value) != value:
                 raise QuestionError(f"{name} date {value!r} is not a date like 2024-06-18 (year-month-day)")
         if self.since and self.until and self.since > self.until:
             raise QuestionError(f"the date range is empty: since {self.since} is after until {self.until}")

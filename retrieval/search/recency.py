@@ -1,6 +1,7 @@
 """Newer articles first when relevance does not decide: a small date prior on the ranking scores.
 
-Pure functions over the candidates' scores and publication days (``YYYY-MM-DD``):
+Pure functions over the candidates' scores and publication dates, of which only the day counts
+(``article_day``: a date with a time ranks as its day):
 - every ranking gets ``TIE_WEIGHT`` x recency, which only settles ties and near-ties
   (on the news questions the best two fused scores lie 0.08 apart at the 5th percentile,
   0.96 at the median);
@@ -22,12 +23,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from retrieval.ingest.dates import article_day
 from retrieval.search.filters import Filters
 
 TIE_WEIGHT = 0.01
 RECENT_MARGIN = 0.5  # in fused-score units (weighted z-scores); the reader adds its own on top
 
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Whole words or phrases, Indonesian (formal and casual) and English, that ask for the latest.
 # "terakhir"/"last" are left out: "kapan terakhir kali ..." asks about a past event, not for news.
 _RECENT_WORDS = (
@@ -51,24 +52,25 @@ def asks_for_recent(question: str, filters: Filters) -> bool:
     return filters.since is not None or wants_recent(question)
 
 
-def recency(days: Sequence[str | None]) -> np.ndarray:
-    """Each day's rank among the distinct days given, scaled to [0, 1]: 0 the oldest, 1 the newest
-    (and a lone day); 0 where there is no day."""
-    distinct = sorted({d for d in days if isinstance(d, str) and _DAY.fullmatch(d)})
+def recency(dates: Sequence[str | None]) -> np.ndarray:
+    """Each date's day's rank among the distinct days given, scaled to [0, 1]: 0 the oldest, 1 the
+    newest (and a lone day); 0 where there is no day."""
+    days = [article_day(d) for d in dates]
+    distinct = sorted({d for d in days if d})
     steps = len(distinct) - 1
     rank = {day: i / steps if steps else 1.0 for i, day in enumerate(distinct)}
     return np.array([rank.get(d, 0.0) for d in days], dtype=np.float32)
 
 
-def prefer_recent(scores: np.ndarray, days: Sequence[str | None], *, recent: bool = False) -> np.ndarray:
+def prefer_recent(scores: np.ndarray, dates: Sequence[str | None], *, recent: bool = False) -> np.ndarray:
     """``scores`` plus the date prior: ``TIE_WEIGHT`` x recency for all, and with ``recent``,
     ``RECENT_MARGIN`` x recency among the candidates within ``RECENT_MARGIN`` of the best."""
-    if len(scores) != len(days):
-        raise ValueError(f"{len(scores)} scores but {len(days)} days")
+    if len(scores) != len(dates):
+        raise ValueError(f"{len(scores)} scores but {len(dates)} days")
     if len(scores) == 0:
         return scores
-    prior = TIE_WEIGHT * recency(days)
+    prior = TIE_WEIGHT * recency(dates)
     if recent:
         near = scores >= scores.max() - RECENT_MARGIN
-        prior += RECENT_MARGIN * recency([d if n else None for d, n in zip(days, near)])
+        prior += RECENT_MARGIN * recency([d if n else None for d, n in zip(dates, near)])
     return (scores + prior).astype(scores.dtype, copy=False)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from retrieval.ingest.articles import Article, ReadReport
 from retrieval.ingest.chunking import ChunkingSettings, chunk_article
+from retrieval.ingest.dates import day_range
 from retrieval.model.embedding import Embedder
 from retrieval.store.index import ArticleSummary
 from retrieval.store.indexing import IndexReport, article_checksum, checksum, outlet_counts, read_to_index
@@ -34,7 +35,7 @@ def update_milvus(sources: list[Path], store: MilvusStore, embedder: Embedder, *
     read, report = read_to_index(sources, pages)
     chunking = chunking or ChunkingSettings(max_tokens=embedder.max_tokens)
     old = store.articles()
-    changed = _changed(read.articles, old, report)
+    changed = _changed([store.storable(a) for a in read.articles], old, report)
     gone = sorted(set(old) - {a.id for a in read.articles}) if sync else []
     if gone and report.unreadable:  # they may be in what could not be read: never take that for a deletion
         report.kept, gone = gone, []
@@ -137,11 +138,11 @@ def open_milvus(settings: StoreSettings, embedder: Embedder) -> MilvusStore:
 def milvus_stats(store: MilvusStore, spec: StoreSpec) -> IndexStats:
     """``newsbot stats`` for a Milvus collection: what it holds; its size on disk for an embedded file."""
     summaries = list(store.articles().values())
-    dates = sorted(s.date for s in summaries if s.date)
+    first_date, last_date = day_range(s.date for s in summaries)
     disk = Path(store.where)
     size = sum(p.stat().st_size for p in [disk, *disk.rglob("*")] if p.is_file()) if not store.server and disk.exists() else 0
     return IndexStats(
         location=f"Milvus collection {store.collection!r} at {store.where}", articles=len(summaries),
-        passages=store.count(), outlets=outlet_counts(summaries), first_date=dates[0] if dates else None,
-        last_date=dates[-1] if dates else None, model=spec.model, dimension=spec.dimension,
+        passages=store.count(), outlets=outlet_counts(summaries), first_date=first_date,
+        last_date=last_date, model=spec.model, dimension=spec.dimension,
         vector_index="HNSW" if store.server else "FLAT", created="", disk_bytes=size, memory_bytes=None)

@@ -1,14 +1,15 @@
 """The Milvus collections of one newsbot index: passages, articles and a manifest.
 
 Passages: the passage id as primary key; article id, outlet (and its case-folded key for
-filters), ISO date and the same date as an integer day (YYYYMMDD, 0 when unknown) for range
-filters, month (YYYYMM: the partition key on a server, so date-filtered questions search fewer
-partitions), title, url, offsets, text; the dense vector (inner product; HNSW on a server, FLAT
-embedded); the Sastrawi-stemmed tokens, space-joined, from which Milvus's BM25 function makes
-the sparse vector (its own analyzers have no Indonesian stemmer). Articles: one row per article
-with the checksums that tell an unchanged article. Manifest: one JSON row, checked on open as
-the local manifest is. Milvus needs a vector in every collection: the two small ones carry a
-2-dimensional zero vector."""
+filters), ISO date (a day, or a day and time: ``DATE_LENGTH`` characters; collections made
+before times were kept hold 10, the day only) and its day as an integer (YYYYMMDD, 0 when
+unknown) for range filters, month (YYYYMM: the partition key on a server, so date-filtered
+questions search fewer partitions), title, url, offsets, text; the dense vector (inner product;
+HNSW on a server, FLAT embedded); the Sastrawi-stemmed tokens, space-joined, from which Milvus's
+BM25 function makes the sparse vector (its own analyzers have no Indonesian stemmer). Articles:
+one row per article with the checksums that tell an unchanged article. Manifest: one JSON row,
+checked on open as the local manifest is. Milvus needs a vector in every collection: the two
+small ones carry a 2-dimensional zero vector."""
 
 from __future__ import annotations
 
@@ -24,6 +25,8 @@ FORMAT_VERSION = 1
 MANIFEST_KEY = "manifest"
 PLACEHOLDER = [0.0, 0.0]
 LONG = 65_535
+DATE_LENGTH = 32  # "2024-06-18T09:30:00+07:00" is 25
+DAY_LENGTH = 10
 HNSW_M, HNSW_EF_CONSTRUCTION = 32, 80
 
 
@@ -53,7 +56,7 @@ def create(client: MilvusClient, collection: str, spec: StoreSpec, *, server: bo
     schema.add_field("article_id", DataType.VARCHAR, max_length=1024)
     schema.add_field("outlet", DataType.VARCHAR, max_length=256)
     schema.add_field("outlet_key", DataType.VARCHAR, max_length=256)
-    schema.add_field("date", DataType.VARCHAR, max_length=10)
+    schema.add_field("date", DataType.VARCHAR, max_length=DATE_LENGTH)
     schema.add_field("day", DataType.INT64)
     # milvus-lite 2.5.1 cannot delete from a collection with a partition key: only servers get one.
     schema.add_field("month", DataType.INT64, is_partition_key=server)
@@ -92,6 +95,15 @@ def _small(client: MilvusClient, name: str, fields: list[tuple[str, int]]) -> No
     index = client.prepare_index_params()
     index.add_index("vector", index_type="FLAT", metric_type="L2")
     client.create_collection(name, schema=schema, index_params=index)
+
+
+def date_length(client: MilvusClient, collection: str) -> int:
+    """How long a date the passages' collection holds: ``DATE_LENGTH``, or ``DAY_LENGTH`` (a day only)
+    in collections made before times were kept, which keep working as they were."""
+    for field in client.describe_collection(names(collection)[0])["fields"]:
+        if field["name"] == "date":
+            return int(field.get("params", {}).get("max_length", DAY_LENGTH))
+    return DAY_LENGTH
 
 
 def check(client: MilvusClient, collection: str, spec: StoreSpec, where: str) -> None:

@@ -14,19 +14,21 @@ import logging
 import math
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 from pymilvus import MilvusClient
 from pymilvus.exceptions import MilvusException
 
+from retrieval.ingest.articles import Article
 from retrieval.ingest.chunking import Passage
+from retrieval.ingest.dates import article_day
 from retrieval.errors import IndexFolderError, UnknownOutlet
 from retrieval.search.filters import Filters
 from retrieval.search.fusion import CANDIDATES
 from retrieval.store.index import ArticleSummary
 from retrieval.store.lexical import tokenize
-from retrieval.store.milvus_schema import PLACEHOLDER, StoreSpec, check, create, names
+from retrieval.store.milvus_schema import DATE_LENGTH, PLACEHOLDER, StoreSpec, check, create, date_length, names
 from retrieval.store.pool import Pool
 
 # pymilvus warns on every iterator over milvus-lite ("failed to get mvccTs ... use client-side ts"):
@@ -63,8 +65,10 @@ class PoolWeights:
 class MilvusStore:
     """Passages of one newsbot collection on a Milvus server or in an embedded Milvus file."""
 
-    def __init__(self, client: MilvusClient, collection: str, *, server: bool, where: str) -> None:
+    def __init__(self, client: MilvusClient, collection: str, *, server: bool, where: str,
+                 date_length: int = DATE_LENGTH) -> None:
         self.client, self.collection, self.server, self.where = client, collection, server, where
+        self.date_length = date_length  # a shorter date field than a time needs: days only
         self._passages, self._articles, _ = names(collection)
         self._outlets: dict[str, str] | None = None
 
@@ -77,12 +81,13 @@ class MilvusStore:
             if not any(client.has_collection(n) for n in names(collection)):
                 create(client, collection, spec, server=server)
             check(client, collection, spec, uri)
+            length = date_length(client, collection)
         except MilvusException as exc:
             hint = "" if server else ("; an embedded Milvus file is used by one process at a time: stop the other "
                                       "newsbot using it, or run a Milvus server for several")
             raise IndexFolderError(f"Milvus at {uri} (NEWSBOT_MILVUS_URI) refused to open collection "
                                    f"{collection!r}: {exc.message}{hint}") from None
-        return cls(client, collection, server=server, where=uri)
+        return cls(client, collection, server=server, where=uri, date_length=length)
 
     def close(self) -> None:
         """Let go of the connection, and of an embedded Milvus's file, so another process may open it."""
@@ -93,6 +98,12 @@ class MilvusStore:
             server_manager_instance.release_server(self.where)
 
     # -- writing ---------------------------------------------------------------------------
+    def storable(self, article: Article) -> Article:
+        """``article`` as this collection keeps it: its date cut to the day where the date field is too
+        short for a time (so that an unchanged article compares as unchanged)."""
+        date = _fitted(article.date, self.date_length)
+        return article if date == article.date else replace(article, date=date)
+
     def write(self, articles: Iterable[StoredArticle]) -> int:
         """Add or replace ``articles``, a batch of whole articles at a time; the passages written."""
         written, batch = 0, []
@@ -107,7 +118,7 @@ class MilvusStore:
         return written
 
     def _write_batch(self, batch: list[StoredArticle]) -> int:
-        rows = [_row(p, v) for a in batch for p, v in zip(a.passages, a.vectors)]
+        rows = [_row(p, v, self.date_length) for a in batch for p, v in zip(a.passages, a.vectors)]
         self._write_passages(rows)
         self._delete_stale(batch)
         self._record_articles(batch)
@@ -225,15 +236,21 @@ def _strings(values: list[str]) -> str:
 
 
 def _day(date: str | None) -> int:
-    """``2024-06-18`` as 20240618; 0 for no date."""
-    return int(date.replace("-", "")) if date else 0
+    """The day of ``2024-06-18`` (or ``2024-06-18T09:30:00+07:00``) as 20240618; 0 for no date."""
+    day = article_day(date)
+    return int(day.replace("-", "")) if day else 0
 
 
-def _row(passage: Passage, vector: np.ndarray) -> dict:
+def _fitted(date: str | None, length: int) -> str | None:
+    """``date``, or its day when the field holds fewer characters."""
+    return article_day(date) if date and len(date) > length else date
+
+
+def _row(passage: Passage, vector: np.ndarray, date_length: int) -> dict:
     return {"id": passage.id, "article_id": passage.article_id, "outlet": passage.outlet,
-            "outlet_key": passage.outlet.casefold(), "date": passage.date or "", "day": _day(passage.date),
-            "month": _day(passage.date) // 100, "title": passage.title, "url": passage.url or "",
-            "start": passage.start, "end": passage.end, "text": passage.text,
+            "outlet_key": passage.outlet.casefold(), "date": _fitted(passage.date, date_length) or "",
+            "day": _day(passage.date), "month": _day(passage.date) // 100, "title": passage.title,
+            "url": passage.url or "", "start": passage.start, "end": passage.end, "text": passage.text,
             "terms": " ".join(tokenize(passage.text)), "vector": np.asarray(vector, dtype=np.float32).tolist()}
 
 

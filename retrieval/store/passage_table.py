@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.ingest.chunking import Passage
+from retrieval.ingest.dates import article_day
 
 COLUMNS = ("id", "article_id", "outlet", "title", "date", "url", "start", "end", "text")
 NO_DATE = -1  # sorts before every real day
@@ -114,14 +115,11 @@ def filter_columns(passages: Sequence[Passage]) -> tuple[list[str], np.ndarray]:
         outlets, dates = passages.column("outlet"), passages.column("date")
     else:
         outlets, dates = [p.outlet for p in passages], [p.date for p in passages]
-    return outlets, np.array([day_number(d) for d in dates], dtype=np.int32)
+    numbers = {value: day_number(value) for value in set(dates)}  # far fewer dates than rows
+    return outlets, np.array([numbers[d] for d in dates], dtype=np.int32)
 
 
 def day_number(value: str | None) -> int:
-    """An ISO date (``YYYY-MM-DD``, longer forms cut) as a day number; ``NO_DATE`` if none or unreadable."""
-    if not value:
-        return NO_DATE
-    try:
-        return date.fromisoformat(value[:10]).toordinal()
-    except ValueError:
-        return NO_DATE
+    """A date's day (``YYYY-MM-DD``, with or without a time) as a day number; ``NO_DATE`` if none or unreadable."""
+    day = article_day(value)
+    return date.fromisoformat(day).toordinal() if day else NO_DATE

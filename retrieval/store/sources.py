@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retrieval.ingest.dates import day_range
 from retrieval.store.index import ArticleSummary
 
 
 @dataclass(frozen=True)
 class OutletCoverage:
-    """One outlet's share of the index."""
+    """One outlet's share of the index, with its first and last days."""
 
     outlet: str
     articles: int
@@ -24,6 +25,5 @@ def coverage(articles: list[ArticleSummary]) -> list[OutletCoverage]:
         by_outlet.setdefault(article.outlet, []).append(article)
     rows = []
     for outlet, items in by_outlet.items():
-        dates = sorted(a.date for a in items if a.date)
-        rows.append(OutletCoverage(outlet, len(items), dates[0] if dates else None, dates[-1] if dates else None))
+        rows.append(OutletCoverage(outlet, len(items), *day_range(a.date for a in items)))
     return sorted(rows, key=lambda row: (-row.articles, row.outlet.casefold()))

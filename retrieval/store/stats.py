@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from retrieval.ingest.dates import day_range
 from retrieval.store.index import load_index
 from retrieval.store.lexical import preload_readers
 
@@ -40,12 +41,12 @@ def index_stats(folder: Path, *, model: str) -> IndexStats:
     index = load_index(folder, model=model)
     after = resident_bytes()
     articles = index.articles
-    dates = sorted(a.date for a in articles if a.date)
+    first_date, last_date = day_range(a.date for a in articles)
     manifest = index.manifest
     generation = folder / index.generation
     return IndexStats(
         location=str(generation), articles=len(articles), passages=len(index.passages),
-        outlets=manifest.outlets, first_date=dates[0] if dates else None, last_date=dates[-1] if dates else None,
+        outlets=manifest.outlets, first_date=first_date, last_date=last_date,
         model=manifest.model, dimension=manifest.dimension, vector_index=manifest.vector_index,
         created=manifest.created, disk_bytes=sum(p.stat().st_size for p in generation.rglob("*") if p.is_file()),
         memory_bytes=None if before is None or after is None else max(after - before, 0),
