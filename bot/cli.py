@@ -33,7 +33,7 @@ from bot.cli_output import printable, print_hits, print_index_report, print_scor
 from bot.feed_job import FeedJob
 from bot.feedback import FeedbackStore
 from bot.handlers import BotData
-from bot.logs import configure_logging
+from bot.logs import configure_logging, redact_handlers
 from bot.state import open_state
 from bot.running import run
 from bot.settings import AnswerSettings, BotSettings
@@ -265,6 +265,7 @@ def main(argv: list[str] | None = None) -> int:
         args = build_parser(settings).parse_args(argv)
         logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                             format="%(levelname)s %(name)s: %(message)s")
+        redact_handlers()  # feed and page URLs in log lines may carry a password or key
         embedder = Embedder(settings)
         if args.command == "index":
             return run_index(args, embedder, sys.stdout)

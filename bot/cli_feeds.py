@@ -22,6 +22,7 @@ from retrieval.store.store_settings import StoreSettings
 from retrieval.store.stores import describe
 
 from bot.cli_output import print_feeds, print_index_report
+from bot.logs import redact_urls
 from bot.status import StatusReport, status_plain
 
 log = logging.getLogger(__name__)
@@ -33,10 +34,10 @@ def run_feeds(args: argparse.Namespace, embedder: Embedder, out: TextIO) -> int:
     try:
         if args.feeds_command == "add":
             feeds.add(args.url, args.outlet)
-            out.write(f"Following {args.url}; `newsbot fetch` reads it\n")
+            out.write(f"Following {redact_urls(args.url)}; `newsbot fetch` reads it\n")
         elif args.feeds_command == "remove":
             feeds.remove(args.url)
-            out.write(f"No longer following {args.url}\n")
+            out.write(f"No longer following {redact_urls(args.url)}\n")
         else:
             out.write(status_plain(_status(args.index, embedder, feeds.feeds())))
     finally:

@@ -14,6 +14,7 @@ from retrieval.fetch.feed_list import Feed
 
 from bot.formatting import Card, split_messages
 from bot.i18n import text as t
+from bot.logs import redact_urls
 
 SHOWN_OUTLETS = 15  # outlets listed by name; the rest are counted
 _ERROR_CHARS = 300  # of a feed's last error shown
@@ -66,15 +67,16 @@ def status_lines(report: StatusReport, language: str, shown: Callable[[str], str
 
 
 def feed_line(feed: Feed, language: str, shown: Callable[[str], str]) -> str:
-    """One feed: its address and outlet, its last fetch with new and failed pages, its last error."""
+    """One feed: its address (without a password or key it holds) and outlet, its last fetch with
+    new and failed pages, its last error."""
     outlet = shown(_clip(feed.outlet, _NAME_CHARS)) if feed.outlet else t("status_site_outlet", language)
     if feed.last_fetch:
         fetched = t("status_fetched", language, when=_when(feed.last_fetch), new=feed.new, failed=feed.failed)
     else:
         fetched = t("status_not_fetched", language)
-    line = f"{shown(_clip(feed.url, _NAME_CHARS))}  ({outlet})  {fetched}"
+    line = f"{shown(_clip(redact_urls(feed.url), _NAME_CHARS))}  ({outlet})  {fetched}"
     if feed.last_error:
-        line += "\n  " + t("status_last_error", language, error=shown(_clip(feed.last_error)))
+        line += "\n  " + t("status_last_error", language, error=shown(_clip(redact_urls(feed.last_error))))
     return line
 
 
@@ -93,7 +95,7 @@ def _schedule_line(report: StatusReport, language: str, shown: Callable[[str], s
     if report.fetching:
         line += " " + t("status_fetching", language)
     if report.fetch_error:
-        line += "\n  " + t("status_last_error", language, error=shown(_clip(report.fetch_error)))
+        line += "\n  " + t("status_last_error", language, error=shown(_clip(redact_urls(report.fetch_error))))
     return line
 
 

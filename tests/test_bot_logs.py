@@ -8,7 +8,8 @@ import logging
 import pytest
 from telegram.error import InvalidToken, NetworkError
 
-from bot.logs import BriefTelegramErrors, RedactingFormatter, configure_logging, redact, token_secrets
+from bot.logs import (BriefTelegramErrors, RedactingFormatter, configure_logging, redact, redact_handlers, redact_urls,
+                      token_secrets)
 
 TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
 SECRET = TOKEN.split(":")[1]
@@ -104,3 +105,47 @@ def test_configure_logging_wraps_root_handlers_once_and_quiets_the_scheduler():
             logging.getLogger(name).setLevel(level)
         logging.captureWarnings(False)
     assert stream.getvalue() == "bot.app: ready with <token>\n"
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("feed https://reader:hunter2@example.org/rss.xml: HTTP 404",
+     "feed https://<redacted>@example.org/rss.xml: HTTP 404"),
+    ("http://only-user@example.org/feed", "http://<redacted>@example.org/feed"),
+    ("https://example.org/rss?api_key=s3cr3t&section=news&utm_source=x",
+     "https://example.org/rss?api_key=<redacted>&section=news&utm_source=x"),
+    ("https://example.org/a?token=abc#top and https://example.org/b?X-Amz-Signature=f00d&page=2",
+     "https://example.org/a?token=<redacted>#top and https://example.org/b?X-Amz-Signature=<redacted>&page=2"),
+    ("https://example.org/feed?password=pw;sessionid=42", "https://example.org/feed?password=<redacted>;sessionid=<redacted>"),
+    ("https://example.org/berita/2024/06/18/banjir?page=2", "https://example.org/berita/2024/06/18/banjir?page=2"),
+    ("no address here: user@example.org wrote key=value", "no address here: user@example.org wrote key=value"),
+])
+def test_credentials_inside_urls_are_redacted_and_the_rest_kept(text, shown):
+    assert redact_urls(text) == shown
+
+
+def test_url_credentials_are_redacted_from_every_log_line(captured):
+    logger, stream = captured
+    logger.warning("reading the feed %s failed: %s", "https://reader:hunter2@example.org/rss.xml?apikey=s3cr3t",
+                   "HTTP 401")
+    text = stream.getvalue()
+    assert "hunter2" not in text and "s3cr3t" not in text
+    assert "the feed https://<redacted>@example.org/rss.xml?apikey=<redacted> failed: HTTP 401" in text
+
+
+def test_the_tokens_secrets_are_added_to_a_handler_that_already_redacts():
+    root = logging.getLogger()
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("apscheduler", "httpx", "httpcore")}
+    root.handlers[:] = [handler]
+    try:
+        redact_handlers()  # as the command line does first, before the bot knows its token
+        configure_logging(token_secrets(TOKEN))
+        logging.getLogger("bot.app").info("token %s at https://u:pw@example.org/", TOKEN)
+    finally:
+        root.handlers[:], root.level = saved[0], saved[1]
+        for name, level in saved[2].items():
+            logging.getLogger(name).setLevel(level)
+        logging.captureWarnings(False)
+    assert stream.getvalue() == "bot.app: token <token> at https://<redacted>@example.org/\n"

@@ -65,6 +65,24 @@ def test_feeds_are_followed_fetched_once_and_failures_kept(served_site, tmp_path
     assert broken not in newsbot("feeds", "list", "--index", str(folder), env=env).stdout
 
 
+def test_a_password_or_key_in_a_feed_address_is_never_shown_or_logged(served_site, tmp_path, cli_env):
+    folder = tmp_path / "index"
+    env = {**cli_env, "NEWSBOT_FETCH_ALLOW_PRIVATE": "1"}
+    base = served_site.url("/feed/tidak-ada.xml").replace("http://", "http://pembaca:rahasia-sandi@")
+    feed = base + "?api_key=kunci-rahasia&bagian=berita"
+    assert newsbot("feeds", "add", feed, "--index", str(folder), env=env).returncode == 0
+    fetched = newsbot("fetch", "--index", str(folder), env=env)
+    listed = newsbot("feeds", "list", "--index", str(folder), env=env)
+    assert fetched.returncode == 0 and listed.returncode == 0, fetched.stderr
+    shown = served_site.url("/feed/tidak-ada.xml").replace("http://", "http://<redacted>@")
+    assert f"WARNING retrieval.fetch.feed_round: reading the feed {shown}?api_key=<redacted>&bagian=berita failed: " \
+           "HTTP 404" in fetched.stderr
+    assert f"{shown}?api_key=<redacted>&bagian=berita  (outlet from the site)" in listed.stdout
+    for text in (fetched.stdout, fetched.stderr, listed.stdout, listed.stderr):
+        assert "rahasia-sandi" not in text and "kunci-rahasia" not in text
+    assert newsbot("feeds", "remove", feed, "--index", str(folder), env=env).returncode == 0  # the full address still works
+
+
 def test_fetch_with_no_feeds_and_a_bad_address_say_what_to_do(tmp_path, cli_env):
     folder = tmp_path / "index"
     none = newsbot("fetch", "--index", str(folder), env=cli_env)

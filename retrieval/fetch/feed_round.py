@@ -94,6 +94,7 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         result = shared.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_TYPES)
         entries = [] if result.not_modified else read_feed(result.text or "", result.final_url)
     except FetchError as exc:
+        log.warning("reading the feed %s failed: %s", feed.url, exc.reason)
         return FeedOutcome(feed, feed.etag, feed.last_modified, error=exc.reason)
     except Exception as exc:  # noqa: BLE001 - a bug met on this feed fails it alone; the others go on
         log.exception("reading the feed %s failed unexpectedly", feed.url)
