@@ -71,9 +71,10 @@ def test_the_news_stage_goes_on_from_trained_weights(tmp_path, model_cache, buil
          "article_id": article.id, "answers": [], "answerable": False}]) + "\n", encoding="utf-8")
     first = tiny_run(tmp_path / "stage1", model_cache, cli_env)
     weights, log = tiny_run(tmp_path / "stage2", model_cache, cli_env, "--mix", "news", "--news", str(news),
-                            "--corpus", str(SEEDS), "--start-from", str(first), "--layers", "4", logs=True)
+                            "--corpus", str(SEEDS), "--start-from", str(first), "--layers", "4", "--listwise", "1",
+                            logs=True)
     _, meta = read_weights(weights)
-    assert meta["mix"] == "news" and meta["started_from"]["mix"] == "default"
+    assert meta["mix"] == "news" and meta["started_from"]["mix"] == "default" and meta["listwise"] == 1.0
     assert meta["examples"]["news answer"] == 1 and meta["examples"]["news:negative none"] >= 3
     assert meta["train_seconds_all_stages"] >= meta["train_seconds"]
     net, _ = network_from_weights(built_model.path, weights)
@@ -83,6 +84,7 @@ def test_the_news_stage_goes_on_from_trained_weights(tmp_path, model_cache, buil
 @pytest.mark.parametrize(("extra", "error"), [
     (["--mix", "news"], "--mix news needs --news FILE"),
     (["--start-from", "missing.safetensors"], "no such weights file"),
+    (["--listwise", "-1"], "--listwise must be 0 (off) or more"),
 ])
 def test_the_news_stage_refuses_what_it_cannot_use(tmp_path, cli_env, extra, error):
     done = subprocess.run([sys.executable, "-m", "retrieval.reader.reader_training", "--data", str(SHARED / "training"),

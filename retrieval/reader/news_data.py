@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from retrieval.errors import ConfigError
@@ -63,7 +64,7 @@ def overlap(question: str, passage: str) -> int:
 def news_examples(questions: list[dict], passages: dict[str, list[str]], tokenizer, sp: Specials,
                   rng: random.Random, negatives: int = NEGATIVES) -> list[Example]:
     """Answer windows and same-article "no answer" windows for ``questions`` (see the module)."""
-    examples: list[Example | None] = []
+    examples: list[tuple[Example | None, str]] = []
     for record in questions:
         chunks = passages.get(record["article_id"], [])
         answers = record["answers"] if record["answerable"] else []
@@ -73,13 +74,13 @@ def news_examples(questions: list[dict], passages: dict[str, list[str]], tokeniz
             if not holding:
                 continue
             text = next(a for a in answers if a in holding[0])
-            examples.append(make_example(tokenizer, sp, question, holding[0], (text, holding[0].index(text)), rng,
-                                         "news"))
+            examples.append((make_example(tokenizer, sp, question, holding[0], (text, holding[0].index(text)), rng,
+                                          "news"), record["id"]))
         others = [c for c in chunks if not any(a.lower() in c.lower() for a in answers)]
         others.sort(key=lambda c: -overlap(record["question"], c))
         for chunk in others[:negatives]:
-            examples.append(make_example(tokenizer, sp, question, chunk, None, rng, "news:negative"))
-    return [e for e in examples if e is not None]
+            examples.append((make_example(tokenizer, sp, question, chunk, None, rng, "news:negative"), record["id"]))
+    return [replace(e, group=record_id) for e, record_id in examples if e is not None]
 
 
 __all__ = ["article_passages", "news_examples", "overlap", "read_news_questions"]

@@ -63,6 +63,7 @@ class Example:
     start: int
     end: int
     source: str
+    group: str = ""  # the question, for a news question's passages read against each other
 
     @property
     def answerable(self) -> bool:
@@ -158,13 +159,36 @@ def source_counts(examples: list[Example]) -> dict[str, int]:
 
 
 def batches(examples: list[Example], size: int, rng: random.Random, pool: int = 50) -> list[list[Example]]:
-    """Batches of similar length (less padding), in a seeded random order."""
+    """Batches of similar length (less padding), in a seeded random order. Examples of one group
+    (the passages of one news question) stay in one batch, so that they can be compared."""
     out = []
-    for begin in range(0, len(examples), size * pool):
-        group = sorted(examples[begin:begin + size * pool], key=lambda e: len(e.window.ids))
-        out += [group[i:i + size] for i in range(0, len(group), size)]
+    units = _units(examples)
+    for begin in range(0, len(units), size * pool):
+        batch: list[Example] = []
+        for unit in sorted(units[begin:begin + size * pool], key=lambda u: max(len(e.window.ids) for e in u)):
+            if batch and len(batch) + len(unit) > size:
+                out.append(batch)
+                batch = []
+            batch += unit
+        if batch:
+            out.append(batch)
     rng.shuffle(out)
     return out
+
+
+def _units(examples: list[Example]) -> list[list[Example]]:
+    """The examples as units that must share a batch: one group's examples, or one example alone."""
+    units: list[list[Example]] = []
+    grouped: dict[str, list[Example]] = {}
+    for e in examples:
+        if not e.group:
+            units.append([e])
+        elif e.group in grouped:
+            grouped[e.group].append(e)
+        else:
+            grouped[e.group] = [e]
+            units.append(grouped[e.group])
+    return units
 
 
 def validation_pairs(root: Path) -> list[tuple[Question, str]]:

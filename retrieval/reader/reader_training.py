@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                    help="news questions (JSON Lines) for --mix news, e.g. benchmarks/news_train_questions.jsonl")
     p.add_argument("--corpus", type=Path,
                    help="the articles the news questions ask about (default: DATA/../corpora/indosum_articles.jsonl)")
+    p.add_argument("--listwise", type=float, default=0.0,
+                   help="weight of the loss that reads a news question's passages against each other (group_loss)")
     p.add_argument("--start-from", type=Path,
                    help="trained reader weights to go on from (the second stage) instead of multilingual-e5-small")
     p.add_argument("--device", default="cpu", help="torch device: cpu (default) or cuda (bfloat16 autocast)")
@@ -73,6 +75,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error("--epochs must be at least 1")
+    if args.listwise < 0:
+        p.error("--listwise must be 0 (off) or more")
     if args.mix == "news" and args.news is None:
         p.error("--mix news needs --news FILE, the news questions to train on")
     if args.start_from is not None and not args.start_from.is_file():
@@ -90,7 +94,9 @@ def tensors_for(batch: list[Example], pad: int, device: str = "cpu"):
         torch.tensor([e.end for e in batch]), torch.tensor([float(e.answerable) for e in batch])))
 
 
-def loss_of(net, batch: list[Example], pad: int, device: str = "cpu"):
+def loss_of(net, batch: list[Example], pad: int, device: str = "cpu", listwise: float = 0.0):
+    """Start and end cross-entropy + answerability binary cross-entropy, plus ``listwise`` times
+    ``group_loss``."""
     import torch
     import torch.nn.functional as F
 
@@ -99,7 +105,33 @@ def loss_of(net, batch: list[Example], pad: int, device: str = "cpu"):
         s_logits, e_logits, a_logit = net(ids, mask)
     s_logits, e_logits, a_logit = s_logits.float(), e_logits.float(), a_logit.float()
     span = (F.cross_entropy(s_logits, start) + F.cross_entropy(e_logits, end)) / 2
-    return span + F.binary_cross_entropy_with_logits(a_logit, answerable)
+    loss = span + F.binary_cross_entropy_with_logits(a_logit, answerable)
+    if listwise:
+        loss = loss + listwise * group_loss(a_logit, batch)
+    return loss
+
+
+def group_loss(a_logit, batch: list[Example]):
+    """The passages of one question read against each other: for each group of two or more
+    examples, cross-entropy of a softmax over their answerability logits and a fixed "no answer"
+    logit of 0, whose target is the passage holding the answer (or "no answer" when none does).
+    The mean over the groups; 0 without any. Teaches the reader to rank the passage with the
+    answer above the other passages of its article, not only to score each alone."""
+    import torch
+    import torch.nn.functional as F
+
+    members: dict[str, list[int]] = {}
+    for i, e in enumerate(batch):
+        if e.group:
+            members.setdefault(e.group, []).append(i)
+    terms = []
+    for rows in members.values():
+        if len(rows) < 2:
+            continue
+        logits = torch.cat([a_logit[rows], a_logit.new_zeros(1)])
+        target = next((k for k, i in enumerate(rows) if batch[i].answerable), len(rows))
+        terms.append(F.cross_entropy(logits[None], torch.tensor([target], device=a_logit.device)))
+    return torch.stack(terms).mean() if terms else a_logit.new_zeros(())
 
 
 @dataclass
@@ -149,7 +181,7 @@ def fit(net, plan: list[list[Example]], epochs: int, pad: int, args: argparse.Na
     net.train()
     started = time.perf_counter() - spent
     for step in range(done, steps):
-        loss = loss_of(net, plan[step], pad, args.device)
+        loss = loss_of(net, plan[step], pad, args.device, args.listwise)
         optimiser.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(params, 1.0)
@@ -220,8 +252,8 @@ def train(args: argparse.Namespace) -> Path:
     meta = {"layers": args.layers, "seed": args.seed, "examples": counts, "mix": args.mix,
             "epochs": args.epochs, "kept_epoch": fitted.epoch, "device": args.device,
             "steps": min(len(plan), args.max_steps or len(plan)), "batch": args.batch,
-            "lr": args.lr, "train_seconds": round(fitted.seconds), "threads": args.threads,
-            "valid_idk_mrc": fitted.valid, "licence": LICENCE}
+            "lr": args.lr, "listwise": args.listwise, "train_seconds": round(fitted.seconds),
+            "threads": args.threads, "valid_idk_mrc": fitted.valid, "licence": LICENCE}
     if before:
         meta["started_from"] = {k: v for k, v in before.items() if k != "licence"}
         meta["train_seconds_all_stages"] = round(fitted.seconds + before.get("train_seconds_all_stages",
