@@ -8,8 +8,8 @@ import logging
 import pytest
 from telegram.error import InvalidToken, NetworkError
 
-from bot.logs import (BriefTelegramErrors, RedactingFormatter, configure_logging, redact, redact_handlers, redact_urls,
-                      token_secrets)
+from bot.logs import (QUIET_LOGGERS, BriefTelegramErrors, RedactingFormatter, configure_logging, redact,
+                      redact_handlers, redact_urls, token_secrets)
 
 TOKEN = "123456789:AAEtestTOKENtestTOKENtestTOKEN"
 SECRET = TOKEN.split(":")[1]
@@ -85,25 +85,31 @@ def test_telegram_network_errors_are_logged_without_traceback(captured):
     assert lines[2] == "ERROR bot.handlers: our own code keeps its traceback" and lines[3] == "Traceback (most recent call last):"
 
 
-def test_configure_logging_wraps_root_handlers_once_and_quiets_the_scheduler():
+@pytest.fixture()
+def root_handler():
+    """The root logger with one plain handler writing to a string; levels, handlers and the
+    warnings capture put back afterwards."""
     root = logging.getLogger()
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("apscheduler", "httpx")}
+    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in QUIET_LOGGERS}
     root.handlers[:] = [handler]
-    try:
-        configure_logging(token_secrets(TOKEN))
-        configure_logging(token_secrets(TOKEN))
-        logging.getLogger("apscheduler.executors.default").info("Running job reload-index")
-        logging.getLogger("bot.app").info("ready with %s", TOKEN)
-        assert not isinstance(handler.formatter.inner, RedactingFormatter)
-        assert sum(isinstance(f, BriefTelegramErrors) for f in handler.filters) == 1
-    finally:
-        root.handlers[:], root.level = saved[0], saved[1]
-        for name, level in saved[2].items():
-            logging.getLogger(name).setLevel(level)
-        logging.captureWarnings(False)
+    yield handler, stream
+    root.handlers[:], root.level = saved[0], saved[1]
+    for name, level in saved[2].items():
+        logging.getLogger(name).setLevel(level)
+    logging.captureWarnings(False)
+
+
+def test_configure_logging_wraps_root_handlers_once_and_quiets_the_scheduler(root_handler):
+    handler, stream = root_handler
+    configure_logging(token_secrets(TOKEN))
+    configure_logging(token_secrets(TOKEN))
+    logging.getLogger("apscheduler.executors.default").info("Running job reload-index")
+    logging.getLogger("bot.app").info("ready with %s", TOKEN)
+    assert not isinstance(handler.formatter.inner, RedactingFormatter)
+    assert sum(isinstance(f, BriefTelegramErrors) for f in handler.filters) == 1
     assert stream.getvalue() == "bot.app: ready with <token>\n"
 
 
@@ -132,20 +138,9 @@ def test_url_credentials_are_redacted_from_every_log_line(captured):
     assert "the feed https://<redacted>@example.org/rss.xml?apikey=<redacted> failed: HTTP 401" in text
 
 
-def test_the_tokens_secrets_are_added_to_a_handler_that_already_redacts():
-    root = logging.getLogger()
-    stream = io.StringIO()
-    handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(name)s: %(message)s"))
-    saved = root.handlers[:], root.level, {n: logging.getLogger(n).level for n in ("apscheduler", "httpx", "httpcore")}
-    root.handlers[:] = [handler]
-    try:
-        redact_handlers()  # as the command line does first, before the bot knows its token
-        configure_logging(token_secrets(TOKEN))
-        logging.getLogger("bot.app").info("token %s at https://u:pw@example.org/", TOKEN)
-    finally:
-        root.handlers[:], root.level = saved[0], saved[1]
-        for name, level in saved[2].items():
-            logging.getLogger(name).setLevel(level)
-        logging.captureWarnings(False)
+def test_the_tokens_secrets_are_added_to_a_handler_that_already_redacts(root_handler):
+    _, stream = root_handler
+    redact_handlers()  # as the command line does first, before the bot knows its token
+    configure_logging(token_secrets(TOKEN))
+    logging.getLogger("bot.app").info("token %s at https://u:pw@example.org/", TOKEN)
     assert stream.getvalue() == "bot.app: token <token> at https://<redacted>@example.org/\n"
