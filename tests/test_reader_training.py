@@ -34,6 +34,7 @@ def test_a_tiny_training_run_is_deterministic_and_loads(tmp_path, model_cache, b
     b, _ = read_weights(second)
     assert a.keys() == b.keys() and all(np.array_equal(a[k], b[k]) for k in a)
     assert meta["steps"] == 2 and meta["layers"] == 2 and "CC BY-SA 4.0" in meta["licence"]
+    assert meta["precision"] == "float32"
     assert set(meta["valid_idk_mrc"]) == {"questions", "answerable_auc", "exact_match"}
     assert not (tmp_path / "a" / ".reader.safetensors.tmp").exists()
     net, _ = network_from_weights(built_model.path, first)

@@ -195,13 +195,18 @@ def test_word_embeddings_are_mapped_from_the_safetensors_file_and_a_bad_file_say
         mapped_word_embeddings(tmp_path)
 
 
-def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path):
-    from retrieval.model.cpu_features import cpu_flags, fast_int8
-
-    def cpuinfo(flags: str):
+@pytest.fixture
+def cpuinfo(tmp_path):
+    """A /proc/cpuinfo-like file listing the given flags."""
+    def write(flags: str):
         path = tmp_path / "cpuinfo"
         path.write_text(f"processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: {flags}\n\nprocessor\t: 1\n")
         return path
+    return write
+
+
+def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path, cpuinfo):
+    from retrieval.model.cpu_features import cpu_flags, fast_int8
 
     assert cpu_flags("processor : 0\nflags : fpu avx2 fma\n") == {"fpu", "avx2", "fma"}
     assert not fast_int8(cpuinfo("fpu sse4_2 avx avx2 fma avx512f"))
@@ -209,6 +214,21 @@ def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path):
     assert fast_int8(cpuinfo("fpu avx2 avx_vnni"))
     assert fast_int8(cpuinfo("fpu avx2 amx_tile amx_int8"))
     assert fast_int8(tmp_path / "missing")  # cannot be told: the documented default, int8
+
+
+def test_bfloat16_training_is_opt_in_on_the_cpu_and_told_where_the_cpu_lacks_it(tmp_path, cpuinfo):
+    from retrieval.model.cpu_features import fast_bfloat16
+    from retrieval.reader.reader_training import parse_args
+
+    assert not fast_bfloat16(cpuinfo("fpu avx2 avx512f avx512_vnni"))
+    assert fast_bfloat16(cpuinfo("fpu avx2 avx512f avx512_bf16"))
+    assert fast_bfloat16(cpuinfo("fpu avx2 amx_tile amx_bf16"))
+    assert not fast_bfloat16(tmp_path / "missing")  # cannot be told: not assumed
+    base = ["--data", str(tmp_path), "--out", str(tmp_path)]
+    assert parse_args(base).bfloat16 is False  # the shipped recipe: float32 on the CPU
+    assert parse_args(base + ["--device", "cuda"]).bfloat16 is True
+    assert parse_args(base + ["--device", "cuda", "--precision", "float32"]).bfloat16 is False
+    assert parse_args(base + ["--precision", "bfloat16"]).bfloat16 is True
 
 
 def test_an_unknown_reader_form_is_refused_with_the_choices(tmp_path):
