@@ -216,7 +216,7 @@ def test_int8_is_chosen_only_where_the_cpu_has_int8_dot_products(tmp_path, cpuin
     assert fast_int8(tmp_path / "missing")  # cannot be told: the documented default, int8
 
 
-def test_bfloat16_training_is_opt_in_on_the_cpu_and_told_where_the_cpu_lacks_it(tmp_path, cpuinfo):
+def test_bfloat16_training_is_opt_in_on_the_cpu_and_read_from_the_cpu_flags(tmp_path, cpuinfo):
     from retrieval.model.cpu_features import fast_bfloat16
     from retrieval.reader.reader_training import parse_args
 
