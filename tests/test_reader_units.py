@@ -231,6 +231,22 @@ def test_bfloat16_training_is_opt_in_on_the_cpu_and_read_from_the_cpu_flags(tmp_
     assert parse_args(base + ["--precision", "bfloat16"]).bfloat16 is True
 
 
+def test_bfloat16_on_a_cpu_without_it_warns_that_it_trains_slower(tmp_path, cpuinfo, monkeypatch, caplog):
+    from retrieval.model import cpu_features
+    from retrieval.reader.reader_training import parse_args
+
+    base = ["--data", str(tmp_path), "--out", str(tmp_path), "--precision", "bfloat16"]
+    monkeypatch.setattr(cpu_features, "CPUINFO", cpuinfo("fpu avx2 avx512f avx512_vnni"))
+    with caplog.at_level("WARNING"):
+        assert parse_args(base).bfloat16 is True
+    assert "without bfloat16 instructions" in caplog.text and "slower than float32" in caplog.text
+    caplog.clear()
+    monkeypatch.setattr(cpu_features, "CPUINFO", cpuinfo("fpu avx2 avx512f avx512_bf16"))
+    with caplog.at_level("WARNING"):
+        parse_args(base)
+    assert "bfloat16" not in caplog.text
+
+
 def test_an_unknown_reader_form_is_refused_with_the_choices(tmp_path):
     from retrieval.reader.reader import Reader
 

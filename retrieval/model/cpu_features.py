@@ -24,23 +24,23 @@ def cpu_flags(cpuinfo: str) -> frozenset[str]:
     return frozenset()
 
 
-def _flags(cpuinfo: Path) -> frozenset[str] | None:
-    """This machine's CPU flags; None when they cannot be read."""
+def _flags(cpuinfo: Path | None) -> frozenset[str] | None:
+    """The CPU flags listed in ``cpuinfo`` (default: this machine's); None when they cannot be read."""
     try:
-        flags = cpu_flags(cpuinfo.read_text(encoding="utf-8", errors="replace"))
+        flags = cpu_flags((cpuinfo or CPUINFO).read_text(encoding="utf-8", errors="replace"))
     except OSError:
         return None
     return flags or None
 
 
-def fast_int8(cpuinfo: Path = CPUINFO) -> bool:
+def fast_int8(cpuinfo: Path | None = None) -> bool:
     """True when the CPU has int8 dot-product instructions; True as well when it cannot be told
     (no /proc/cpuinfo), where int8 is the documented default."""
     flags = _flags(cpuinfo)
     return flags is None or bool(flags & INT8_DOT_PRODUCT)
 
 
-def fast_bfloat16(cpuinfo: Path = CPUINFO) -> bool:
+def fast_bfloat16(cpuinfo: Path | None = None) -> bool:
     """True when the CPU has bfloat16 dot-product instructions (AVX-512 BF16, AMX): there, training
     under bfloat16 autocast ran 1.4 times faster than float32 (2 cores, AMD EPYC). False when it
     cannot be told: elsewhere bfloat16 is emulated and slower."""
