@@ -126,6 +126,13 @@ def test_int8_reader_build_is_atomic_cached_and_deterministic(built_model, reade
     session = ensure_int8_reader(built_model.path, WEIGHTS)  # built by the reader fixture
     float_copy = tmp_path / built_model.path.name
     shutil.copytree(built_model.path, float_copy)
+    # A fresh build in its own process, as a first `newsbot ask --json` makes it: stdout stays clean.
+    build = ("import sys; from pathlib import Path; from retrieval.reader.reader_build import ensure_int8_reader; "
+             "from retrieval.reader.reader_model import WEIGHTS; ensure_int8_reader(Path(sys.argv[1]), WEIGHTS)")
+    done = subprocess.run([sys.executable, "-c", build, str(float_copy)], capture_output=True, text=True,
+                          timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "" and "building the int8 form of the reader" in done.stderr
     fresh = ensure_int8_reader(float_copy, WEIGHTS)
     assert fresh.parent == tmp_path and (fresh / MARKER).is_file()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".building-")]

@@ -66,6 +66,26 @@ def calibration_texts() -> list[tuple[str, str]]:
                               "or set NEWSBOT_ENCODER=float32 to skip the int8 model") from exc
 
 
+@contextlib.contextmanager
+def stdout_kept_clean():
+    """While NNCF works: its log (a handler bound to stdout when it was imported) only from warnings up,
+    and both its log and its progress bars on stderr. stdout belongs to newsbot's own output
+    (``ask --json``), and the first question builds the fast forms."""
+    nncf_log = logging.getLogger("nncf")
+    handlers = [h for h in nncf_log.handlers if isinstance(h, logging.StreamHandler)]
+    streams, level = [h.stream for h in handlers], nncf_log.level
+    for handler in handlers:
+        handler.setStream(sys.stderr)
+    nncf_log.setLevel(max(level, logging.WARNING))
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        nncf_log.setLevel(level)
+        for handler, stream in zip(handlers, streams):
+            handler.setStream(stream)
+
+
 def write_int8_model(float_folder: Path, out: Path) -> None:
     """Convert and quantise the float32 model in ``float_folder`` into ``out``."""
     try:
@@ -80,8 +100,7 @@ def write_int8_model(float_folder: Path, out: Path) -> None:
     texts = calibration_texts()
     table = mapped_word_embeddings(float_folder)
     samples = [_inputs(fit(tokenizer.encode(PROMPTS[kind] + text).ids), table) for kind, text in texts]
-    # NNCF reports progress on stdout; stdout belongs to newsbot's own output (e.g. ask --json).
-    with contextlib.redirect_stdout(sys.stderr):
+    with stdout_kept_clean():
         graph = _trace(float_folder, samples[0], ov)
         quantised = nncf.quantize(graph, nncf.Dataset(samples), model_type=nncf.ModelType.TRANSFORMER,
                                   subset_size=len(samples))

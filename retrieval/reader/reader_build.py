@@ -14,17 +14,15 @@ weights' digest, so new weights never reuse an old build.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import shutil
-import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 
 from retrieval.errors import ModelBuildError
-from retrieval.model.int8_build import calibration_texts
+from retrieval.model.int8_build import calibration_texts, stdout_kept_clean
 from retrieval.model.model_build import MARKER, build_folder, write_json
 from retrieval.reader.reader_inputs import batch_arrays, specials, tokens, windows
 
@@ -108,7 +106,7 @@ def write_reader_graph(float_folder: Path, weights: Path, out: Path, *, quantise
 
     net = FromEmbeddings().eval()
     example = {k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in samples[0].items()}
-    with contextlib.redirect_stdout(sys.stderr), torch.no_grad(), warnings.catch_warnings():
+    with stdout_kept_clean(), torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)
         warnings.simplefilter("ignore", torch.jit.TracerWarning)
         graph = ov.convert_model(net, example_input=example)
