@@ -250,6 +250,29 @@ def test_a_page_that_failed_is_retried_next_round_though_the_feed_is_unchanged(t
         assert statuses(site, "/feed/rss.xml") == [200, 200, 304]
 
 
+def test_a_page_that_keeps_failing_is_left_alone_until_its_entry_is_updated(tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(feed_round, "MAX_PAGE_TRIES", 2)
+    with NewsSite(load_articles(2)) as site:
+        url, gone = site.url("/feed/atom.xml"), site.articles[1]
+        site.fail_next(gone.path, times=3)
+        follow(tmp_path, url)
+        first, second = (state(fetch_round(tmp_path, embedder), url) for _ in range(2))
+        assert (first.new, first.failed, first.etag) == (1, 1, None)  # retried next round
+        assert (second.new, second.failed) == (0, 1) and second.etag  # the last try: validators kept
+        assert second.last_error.endswith("(failed 2 rounds in a row: not asked for again until the feed "
+                                          "updates the entry)")
+        third = state(fetch_round(tmp_path, embedder), url)
+        assert statuses(site, "/feed/atom.xml") == [200, 200, 304]
+        assert site.requested(gone.path) == 2 and (third.failed, third.last_error) == (0, None)
+
+        site.articles[1] = replace(gone, updated="2026-12-04T08:00:00Z")  # the feed says the entry changed
+        fourth = state(fetch_round(tmp_path, embedder), url)
+        assert site.requested(gone.path) == 3 and (fourth.new, fourth.failed) == (0, 1)  # a third failure
+        fifth = state(fetch_round(tmp_path, embedder), url)
+        assert site.requested(gone.path) == 4 and (fifth.new, fifth.failed) == (1, 0)
+        assert article_id(site.url(gone.path)) in indexed_ids(tmp_path, embedder)
+
+
 def test_updated_entries_held_back_are_fetched_in_the_next_rounds(tmp_path, embedder, monkeypatch):
     monkeypatch.setattr(feed_round, "MAX_REFETCHES", 1)
     with NewsSite(load_articles(3)) as site:

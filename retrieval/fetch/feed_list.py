@@ -1,8 +1,10 @@
 """The feeds newsbot follows, and what each last fetch brought, in ``feeds.sqlite`` beside the index.
 
 One row a feed (its URL, the outlet to credit, the validators for a conditional GET, the last
-fetch's time, new and failed counts and error) and one row an entry already indexed, so the
-next fetch asks only for pages it has not read. Entries are kept under their normalised URL
+fetch's time, new and failed counts and error), one row an entry already indexed, so the
+next fetch asks only for pages it has not read, and one row a page that failed, with the number
+of rounds in a row it failed (``feed_round`` leaves a page alone after a few, until its feed says
+the entry was updated). Entries are kept under their normalised URL
 (``pages.normalise_url``: no tracking parameters, fragment or default port), so a feed that tags
 its links with changing ``utm_*``, ``fbclid`` or ``gclid`` parameters does not have them read again.
 """
@@ -26,6 +28,8 @@ CREATE TABLE IF NOT EXISTS feeds (url TEXT PRIMARY KEY, outlet TEXT, added TEXT 
     last_error TEXT);
 CREATE TABLE IF NOT EXISTS entries (url TEXT PRIMARY KEY, feed TEXT NOT NULL, article_id TEXT NOT NULL,
     indexed TEXT NOT NULL, updated TEXT);
+CREATE TABLE IF NOT EXISTS failures (url TEXT PRIMARY KEY, feed TEXT NOT NULL, tries INTEGER NOT NULL,
+    last_try TEXT NOT NULL, updated TEXT);
 """
 
 
@@ -88,11 +92,22 @@ class FeedList:
         return self._db.execute("SELECT 1 FROM entries WHERE url = ?",
                                 (normalise_url(entry_url),)).fetchone() is not None
 
+    def tries(self, entry_url: str, updated: str | None = None) -> int:
+        """The rounds in a row the entry's page failed, as it is now (0 when the feed says it was
+        updated after the last failure)."""
+        row = self._db.execute("SELECT tries, updated FROM failures WHERE url = ?",
+                               (normalise_url(entry_url),)).fetchone()
+        if row is None or (updated is not None and (row[1] is None or updated > row[1])):
+            return 0
+        return row[0]
+
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
-               error: str | None, indexed: dict[str, tuple[str, str | None]]) -> None:
-        """One fetch of ``feed``: its counts and error, and the entries now indexed (URL -> article id,
-        the entry's update time)."""
-        stamp = now()
+               error: str | None, indexed: dict[str, tuple[str, str | None]],
+               failures: dict[str, str | None] | None = None) -> None:
+        """One fetch of ``feed``: its counts and error, the entries now indexed (URL -> article id,
+        the entry's update time) and the entries whose page failed (URL -> the entry's update time)."""
+        stamp, failures = now(), failures or {}
+        tries = {url: self.tries(url, updated) + 1 for url, updated in failures.items()}
         with self._db:
             self._db.execute("UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, new = ?, failed = ?, "
                              "last_error = ? WHERE url = ?",
@@ -100,6 +115,10 @@ class FeedList:
             self._db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)",
                                  [(normalise_url(url), feed.url, article, stamp, updated)
                                   for url, (article, updated) in indexed.items()])
+            self._db.executemany("DELETE FROM failures WHERE url = ?", [(normalise_url(url),) for url in indexed])
+            self._db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
+                                 [(normalise_url(url), feed.url, tries[url], stamp, updated)
+                                  for url, updated in failures.items()])
 
     def close(self) -> None:
         self._db.close()

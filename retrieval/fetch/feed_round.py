@@ -5,7 +5,9 @@ is logged with its traceback. Indexing the articles, and recording the round, is
 next step, so an entry counts as seen only once its article is in the index.
 
 A feed whose round left entries to retry (pages that failed, updated entries held back) keeps no
-validators, so the next round reads it whole rather than getting a 304 that would hide them."""
+validators, so the next round reads it whole rather than getting a 304 that would hide them. A
+page that failed ``MAX_PAGE_TRIES`` rounds in a row is left alone (its feed's error says so) until
+the feed says its entry was updated, and no longer keeps the feed from its validators."""
 
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class FeedOutcome:
     last_modified: str | None
     articles: list[Article] = field(default_factory=list)
     entries: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # entry URL -> article id, updated
+    failures: dict[str, str | None] = field(default_factory=dict)  # entry URL whose page failed -> updated
     failed: int = 0
     error: str | None = None
     deferred: int = 0  # updated entries held back for the next rounds (MAX_REFETCHES)
@@ -40,6 +43,14 @@ class FeedOutcome:
 
     def fail(self, url: str, reason: str) -> None:
         self.failed, self.error = self.failed + 1, f"{url}: {reason}"
+
+    def fail_page(self, entry: FeedEntry, key: str, reason: str, tries: int) -> None:
+        """The entry's page failed, for the ``tries``-th round in a row."""
+        if tries >= MAX_PAGE_TRIES:
+            reason += (f" (failed {tries} rounds in a row: not asked for again until the feed updates "
+                       "the entry)")
+        self.fail(entry.url, reason)
+        self.failures[key] = entry.updated
 
     def drop_duplicates(self, skipped: set[str]) -> None:
         """Move the articles the index did not store (``skipped``: their sources; the same text is stored
@@ -49,6 +60,7 @@ class FeedOutcome:
 
 
 MAX_REFETCHES = 10  # updated entries fetched again per feed and round; the rest wait for the next rounds
+MAX_PAGE_TRIES = 5  # rounds in a row a page may fail before it is left alone (until its entry is updated)
 
 
 class FetchStopped(NewsbotError):
@@ -105,6 +117,8 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         key = normalise_url(entry.url)
         if key in shared.entries or shared.feeds.seen(key, entry.updated):
             continue
+        if shared.feeds.tries(key, entry.updated) >= MAX_PAGE_TRIES:  # its page keeps failing: left alone
+            continue
         if shared.feeds.known(key):  # updated since: fetched again, a few a round (some feeds restamp every entry)
             refetched += 1
             if refetched > MAX_REFETCHES:
@@ -113,26 +127,30 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         shared.entries.add(key)
         _stop_here(shared.stop)
         _read_entry(shared, entry, key, outcome)
-    if outcome.failed or outcome.deferred:  # a 304 next time would hide the entries left to retry
+    retry = any(shared.feeds.tries(key, updated) + 1 < MAX_PAGE_TRIES for key, updated in outcome.failures.items())
+    if retry or outcome.deferred:  # a 304 next time would hide the entries left to retry
         outcome.etag = outcome.last_modified = None
     return outcome
 
 
 def _read_entry(shared: _Round, entry: FeedEntry, key: str, outcome: FeedOutcome) -> None:
     """Fetch the entry's page and add its article to ``outcome``, or count the failure with its reason."""
+    def fail(reason: str) -> None:
+        outcome.fail_page(entry, key, reason, shared.feeds.tries(key, entry.updated) + 1)
+
     try:
         page = shared.fetcher.fetch(entry.url, accept=PAGE_TYPES)
         article = article_from_page(page.text or "", page.final_url, outlet=outcome.feed.outlet,
                                     published=entry.published)
     except FetchError as exc:
-        outcome.fail(entry.url, exc.reason)
+        fail(exc.reason)
         return
     except Exception as exc:  # noqa: BLE001 - a bug met on this page fails it alone; the round goes on
         log.exception("reading the page %s failed unexpectedly", entry.url)
-        outcome.fail(entry.url, f"unexpected error reading the page: {_named(exc)}")
+        fail(f"unexpected error reading the page: {_named(exc)}")
         return
     if article is None:
-        outcome.fail(entry.url, "the page holds no article text")
+        fail("the page holds no article text")
         return
     outcome.entries[key] = (article.id, entry.updated)
     if article.id in shared.articles:  # another entry of the round led to the same article

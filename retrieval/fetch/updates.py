@@ -76,4 +76,4 @@ def record_round(feeds: FeedList, outcomes: list[FeedOutcome], report: IndexRepo
         outcome.drop_duplicates(skipped)
         feeds.record(outcome.feed, etag=outcome.etag, last_modified=outcome.last_modified,
                      new=len(outcome.articles), failed=outcome.failed, error=outcome.error,
-                     indexed=outcome.entries)
+                     indexed=outcome.entries, failures=outcome.failures)
