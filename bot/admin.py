@@ -23,6 +23,7 @@ from retrieval.fetch.feed_list import FeedList
 from bot.access import admitted, language_of
 from bot.i18n import ADMIN_COMMANDS, COMMANDS
 from bot.i18n import text as t
+from bot.operator_menus import menu_holders, record_menu_holders
 from bot.status import StatusReport, status_html
 
 if TYPE_CHECKING:
@@ -100,8 +101,21 @@ def gather_status(data: BotData) -> StatusReport:
 
 
 async def announce_admin_commands(application: Application) -> None:
-    """Give each operator a menu with the operators' commands too (a chat-scoped menu, in both languages)."""
-    for position, admin in enumerate(sorted(application.bot_data.admin_ids), start=1):
+    """Give each operator a menu with the operators' commands too (a chat-scoped menu, in both languages),
+    and take it back from users given it by an earlier start who are no longer operators."""
+    data: BotData = application.bot_data
+    earlier = menu_holders(data.feeds_folder) if data.feeds_folder is not None else frozenset()
+    kept = frozenset()
+    for former in sorted(earlier - data.admin_ids):
+        try:
+            for language in COMMANDS:
+                await application.bot.delete_my_commands(scope=BotCommandScopeChat(former),
+                                                         language_code=None if language == "id" else language)
+        except TelegramError as exc:
+            log.warning("could not take the operators' menu back from a user no longer in NEWSBOT_ADMIN_IDS (%s); "
+                        "tried again at the next start", exc)
+            kept |= {former}
+    for position, admin in enumerate(sorted(data.admin_ids), start=1):
         for language, commands in COMMANDS.items():
             menu = [BotCommand(name, description) for name, description in commands + ADMIN_COMMANDS[language]]
             try:
@@ -112,6 +126,8 @@ async def announce_admin_commands(application: Application) -> None:
                             "(%s); has that user opened a chat with the bot? /status and /fetch work anyway",
                             position, exc)
                 break
+    if data.feeds_folder is not None and (earlier or data.admin_ids):
+        await asyncio.to_thread(record_menu_holders, data.feeds_folder, data.admin_ids | kept)
 
 
 def stop_fetching_on_signals(application: Application) -> None:

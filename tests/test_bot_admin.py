@@ -43,18 +43,48 @@ def api():
     server.stop()
 
 
-def start_bot(api, embedder, folder, site, *, delay=0.0, minutes=0, allowed=frozenset()) -> BotHarness:
+def start_bot(api, embedder, folder, site, *, delay=0.0, minutes=0, allowed=frozenset(),
+              admins=frozenset({ADMIN})) -> BotHarness:
     """The bot as ``newsbot run`` wires it, following the site's RSS feed from ``folder``."""
     feeds = FeedList(folder)
-    feeds.add(site.url("/feed/rss.xml"), "Situs Uji")
+    if not feeds.feeds():
+        feeds.add(site.url("/feed/rss.xml"), "Situs Uji")
     feeds.close()
     live = LiveIndex(folder, embedder)
     fetching = FetchSettings(allow_private=True, host_delay_s=delay)
     job = FeedJob(partial(fetch_and_index, folder, StoreSettings.from_env({}), embedder, fetching), live.refresh,
                   minutes=minutes)
     data = BotData(answers=AnswerService(live), limiter=MemoryLimiter(RateLimiter(50)), allowed_ids=allowed,
-                   admin_ids=frozenset({ADMIN}), feed_job=job, feeds_folder=folder, model="test-model")
-    return BotHarness(bot_settings(api, admin_ids=frozenset({ADMIN}), fetch_minutes=minutes), data).start()
+                   admin_ids=admins, feed_job=job, feeds_folder=folder, model="test-model")
+    return BotHarness(bot_settings(api, admin_ids=admins, fetch_minutes=minutes), data).start()
+
+
+def test_a_user_taken_out_of_the_operators_loses_their_menu_at_the_next_start(api, embedder, seed_index,
+                                                                             served_site, tmp_path, caplog):
+    folder, successor = tmp_path / "index", 4343
+    shutil.copytree(seed_index, folder)
+    start_bot(api, embedder, folder, served_site).stop()
+    assert not api.sent("deleteMyCommands")
+    start_bot(api, embedder, folder, served_site, admins=frozenset({successor})).stop()
+    taken_back = api.sent("deleteMyCommands")
+    assert [(m["scope"]["type"], m["scope"]["chat_id"]) for m in taken_back] == [("chat", ADMIN)] * 2
+    assert sorted(str(m.get("language_code")) for m in taken_back) == ["None", "en"]  # both languages
+    given = [m["scope"]["chat_id"] for m in api.sent("setMyCommands") if m.get("scope", {}).get("type") == "chat"]
+    assert given == [ADMIN, ADMIN, successor, successor]
+
+    api.fail("deleteMyCommands", 500)  # Telegram failing: the user stays on record, tried again next start
+    start_bot(api, embedder, folder, served_site, admins=frozenset()).stop()
+    start_bot(api, embedder, folder, served_site, admins=frozenset()).stop()
+    assert [m["scope"]["chat_id"] for m in api.sent("deleteMyCommands")] == [ADMIN, ADMIN, successor,
+                                                                             successor, successor]
+    start_bot(api, embedder, folder, served_site, admins=frozenset()).stop()
+    assert len(api.sent("deleteMyCommands")) == 5  # nobody left to take it back from
+
+    (folder / "operator_menus.json").write_text("{not json")  # a damaged record: a warning, and written again
+    with caplog.at_level("WARNING", logger="bot.operator_menus"):
+        start_bot(api, embedder, folder, served_site, admins=frozenset({ADMIN})).stop()
+    assert "operator_menus.json" in caplog.text and "Delete the file" in caplog.text
+    assert '"holders": [4242]' in (folder / "operator_menus.json").read_text()
 
 
 def test_operators_get_status_and_fetch_others_a_polite_refusal(api, embedder, seed_index, served_site, tmp_path):
