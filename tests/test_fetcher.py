@@ -6,11 +6,14 @@ import codecs
 import socket
 import time
 
+import httpx
 import pytest
 
 from retrieval.errors import ConfigError, NewsbotError
 from retrieval.fetch.charset import decode_body
 from retrieval.fetch.fetcher import FEED_TYPES, PAGE_TYPES, USER_AGENT, FetchError, Fetcher, FetchSettings, accepts
+from retrieval.fetch import public_only
+from retrieval.fetch.public_only import public_only_transport
 from news_site import NewsSite, load_articles
 
 TIMEOUT_S = 0.5
@@ -108,17 +111,40 @@ def test_private_and_reserved_addresses_are_refused(url):
         strict.fetch(url)
 
 
-def test_every_redirect_hop_is_checked(site):
-    """127.0.0.1 poses as a public address; its redirect to ``localhost`` must still be refused."""
+def test_every_redirect_hop_is_checked(site, monkeypatch):
+    """127.0.0.1 poses as a public address; its redirect to ``localhost`` (said to be at 10.0.0.1) is refused."""
+    monkeypatch.setattr(public_only, "is_public", lambda address: str(address) == "127.0.0.1")
+
     def resolve(host, port, **options):
-        if host == "127.0.0.1":
-            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+        if host == "localhost":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.1", port))]
         return socket.getaddrinfo(host, port, **options)
 
     with Fetcher(local_settings(allow_private=False), resolve=resolve) as fetcher:
-        with pytest.raises(FetchError, match="localhost is at 127.0.0.1, which is a private or reserved address"):
+        with pytest.raises(FetchError, match="localhost is at 10.0.0.1, which is a private or reserved address"):
             fetcher.fetch(site.url("/redirect/localhost"))
     assert site.requested("/redirect/localhost") == 1 and site.requested("/berita/x.html") == 0
+
+
+def rebinding(public_answers: int):
+    """A name that answers with a public address ``public_answers`` times, then with 127.0.0.1 (DNS rebinding)."""
+    answers = iter(["93.184.216.34"] * public_answers)
+
+    def resolve(host, port, **options):
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (next(answers, "127.0.0.1"), port))]
+    return resolve
+
+
+def test_a_name_that_turns_private_after_the_check_is_refused_when_connecting(site):
+    arrived = len(site.arrivals)
+    client = httpx.Client(transport=public_only_transport(rebinding(0)), trust_env=False)
+    with client, pytest.raises(httpx.ConnectError, match="news.example is at 127.0.0.1, which is a private"):
+        client.get(site.url("/").replace("127.0.0.1", "news.example"))
+    # The fetcher's own check sees public answers (the page, then its robots.txt); the connection does not.
+    with Fetcher(local_settings(allow_private=False), resolve=rebinding(2)) as fetcher:
+        with pytest.raises(FetchError, match="127.0.0.1 is a private or reserved address"):
+            fetcher.fetch(site.url("/"))
+    assert len(site.arrivals) == arrived  # nothing was sent
 
 
 @pytest.mark.parametrize(("path", "status", "advice"), [("/hilang.html", 404, "not there"),

@@ -14,13 +14,14 @@
   (pages: HTML; feeds: any text or XML type, a generic binary label or none, as feeds are served);
 - decodes the body with the charset rules of ``retrieval.fetch.charset``.
 
-Proxies from the environment are not used, so the address checks see the real destination.
+Proxies from the environment are not used, so the address checks see the real destination; the
+connection itself checks the addresses it connects to again (``public_only``), so a name that
+changes its answer between the check and the connection is refused too.
 A ``Fetcher`` is not thread-safe: use one per thread, and close it (or use it as a context manager).
 """
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import socket
 import time
@@ -33,6 +34,7 @@ import httpx
 
 from retrieval.errors import ConfigError, NewsbotError
 from retrieval.fetch.charset import decode_body
+from retrieval.fetch.public_only import PrivateAddress, Resolver, host_addresses, public_only_transport, refusal
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +52,6 @@ _ACCEPT_HEADER = ("text/html,application/xhtml+xml,application/rss+xml,applicati
                   "application/rdf+xml,application/xml;q=0.9,text/xml;q=0.9")
 _ROBOTS_MAX_BYTES = 512 * 1024
 MAX_CRAWL_DELAY_S = 60.0  # a robots.txt Crawl-delay is honoured up to this many seconds between requests
-Resolver = Callable[..., list]
 
 
 class FetchError(NewsbotError):
@@ -113,9 +114,11 @@ class Fetcher:
         self._clock = clock
         self._sleep = sleep
         self._resolve = resolve
+        transport = None if self.settings.allow_private else public_only_transport(resolve)
         self._client = httpx.Client(
             headers={"User-Agent": self.settings.user_agent, "Accept": _ACCEPT_HEADER},
-            timeout=httpx.Timeout(self.settings.timeout_s), follow_redirects=False, trust_env=False)
+            timeout=httpx.Timeout(self.settings.timeout_s), follow_redirects=False, trust_env=False,
+            transport=transport)
         self._last_request: dict[str, float] = {}
         self._robots: dict[str, _Robots] = {}
         self._host_delay: dict[str, float] = {}  # a host's robots.txt Crawl-delay, when it asks for more
@@ -170,6 +173,8 @@ class Fetcher:
             raise FetchError(url, f"{current.host} did not answer within {self.settings.timeout_s:g} s; the site "
                                   "is slow or down: try again later, or raise the fetch timeout") from None
         except httpx.HTTPError as exc:
+            if isinstance(exc.__cause__, PrivateAddress):  # the name changed its answer since the check
+                raise FetchError(url, str(exc.__cause__)) from None
             raise FetchError(url, f"the request to {current.host} failed ({str(exc) or type(exc).__name__}); check "
                                   "the URL and the network, then try again") from None
 
@@ -221,15 +226,12 @@ class Fetcher:
             return
         try:
             port = current.port or (443 if current.scheme == "https" else 80)
-            found = self._resolve(current.host, port, type=socket.SOCK_STREAM)
+            addresses = host_addresses(self._resolve, current.host, port)
         except (socket.gaierror, UnicodeError) as exc:
             raise FetchError(url, f"the host name {current.host!r} cannot be resolved ({exc}); check the URL") from None
-        for *_, sockaddr in found:
-            address = ipaddress.ip_address(str(sockaddr[0]).split("%")[0])
-            if not _is_public(address):
-                where = str(address) if str(address) == current.host else f"{current.host} is at {address}, which"
-                raise FetchError(url, f"{where} is a private or reserved address; such addresses are refused "
-                                      "unless private addresses are allowed (NEWSBOT_FETCH_ALLOW_PRIVATE=1)")
+        reason = refusal(current.host, addresses)
+        if reason is not None:
+            raise FetchError(url, reason)
 
     def _check_robots(self, url: str, current: httpx.URL) -> None:
         origin = f"{current.scheme}://{current.netloc.decode('ascii')}"
@@ -274,12 +276,6 @@ def _http_url(url: str, candidate: str) -> httpx.URL:
     if not parsed.host:
         raise FetchError(url, "the URL has no host name; give a full address such as https://example.com/news")
     return parsed
-
-
-def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 def accepts(accept: frozenset[str], media_type: str | None) -> bool:
