@@ -108,6 +108,8 @@ _STRINGS: dict[str, dict[str, str]] = {
                        "en": "last fetch {when}: {new} new, {failed} failed"},
     "status_not_fetched": {"id": "belum pernah diambil", "en": "not fetched yet"},
     "status_last_error": {"id": "galat terakhir: {error}", "en": "last error: {error}"},
+    "status_resting": {"id": "{count} halaman terus gagal, kini dicoba sekali sehari",
+                       "en": "{count} page(s) kept failing, now tried once a day"},
     "vote_thanks": {"id": "Terima kasih atas penilaian Anda!", "en": "Thanks for your feedback!"},
     "vote_again": {"id": "Anda sudah menilai jawaban ini.", "en": "You have already rated this answer."},
 }

@@ -68,7 +68,7 @@ def status_lines(report: StatusReport, language: str, shown: Callable[[str], str
 
 def feed_line(feed: Feed, language: str, shown: Callable[[str], str]) -> str:
     """One feed: its address (without a password or key it holds) and outlet, its last fetch with
-    new and failed pages, its last error."""
+    new and failed pages, its last error, the pages that kept failing."""
     outlet = shown(_clip(feed.outlet, _NAME_CHARS)) if feed.outlet else t("status_site_outlet", language)
     if feed.last_fetch:
         fetched = t("status_fetched", language, when=_when(feed.last_fetch), new=feed.new, failed=feed.failed)
@@ -77,6 +77,8 @@ def feed_line(feed: Feed, language: str, shown: Callable[[str], str]) -> str:
     line = f"{shown(_clip(redact_urls(feed.url), _NAME_CHARS))}  ({outlet})  {fetched}"
     if feed.last_error:
         line += "\n  " + t("status_last_error", language, error=shown(_clip(redact_urls(feed.last_error))))
+    if feed.resting:
+        line += "\n  " + t("status_resting", language, count=feed.resting)
     return line
 
 

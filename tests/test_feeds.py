@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.fetch import feed_round
+from retrieval.fetch import feed_list, feed_round
 from retrieval.fetch.feed_list import Feed, FeedList
 from retrieval.fetch.feeds import FeedEntry, read_feed
 from retrieval.fetch.fetcher import FEED_TYPES, Fetcher, FetchError, FetchSettings
@@ -250,27 +250,55 @@ def test_a_page_that_failed_is_retried_next_round_though_the_feed_is_unchanged(t
         assert statuses(site, "/feed/rss.xml") == [200, 200, 304]
 
 
-def test_a_page_that_keeps_failing_is_left_alone_until_its_entry_is_updated(tmp_path, embedder, monkeypatch):
-    monkeypatch.setattr(feed_round, "MAX_PAGE_TRIES", 2)
+def test_a_page_that_keeps_failing_rests_and_is_tried_once_a_day(tmp_path, embedder, monkeypatch):
+    monkeypatch.setattr(feed_list, "MAX_PAGE_TRIES", 2)
     with NewsSite(load_articles(2)) as site:
         url, gone = site.url("/feed/atom.xml"), site.articles[1]
         site.fail_next(gone.path, times=3)
         follow(tmp_path, url)
         first, second = (state(fetch_round(tmp_path, embedder), url) for _ in range(2))
-        assert (first.new, first.failed, first.etag) == (1, 1, None)  # retried next round
-        assert (second.new, second.failed) == (0, 1) and second.etag  # the last try: validators kept
-        assert second.last_error.endswith("(failed 2 rounds in a row: not asked for again until the feed "
-                                          "updates the entry)")
+        assert (first.new, first.failed, first.etag, first.resting) == (1, 1, None, 0)  # retried next round
+        assert (second.new, second.failed, second.resting) == (0, 1, 1) and second.etag  # it rests: a 304 next
+        assert second.last_error.endswith("(failed 2 rounds in a row: now tried once a day until it works)")
         third = state(fetch_round(tmp_path, embedder), url)
         assert statuses(site, "/feed/atom.xml") == [200, 200, 304]
-        assert site.requested(gone.path) == 2 and (third.failed, third.last_error) == (0, None)
+        assert site.requested(gone.path) == 2 and (third.failed, third.last_error, third.resting) == (0, None, 1)
+        assert "1 page(s) kept failing, now tried once a day" in feed_line(third, "en", str)
 
-        site.articles[1] = replace(gone, updated="2026-12-04T08:00:00Z")  # the feed says the entry changed
+        monkeypatch.setattr(feed_list, "now", later(days=1))  # a day later: read whole, the page tried once
         fourth = state(fetch_round(tmp_path, embedder), url)
-        assert site.requested(gone.path) == 3 and (fourth.new, fourth.failed) == (0, 1)  # a third failure
-        fifth = state(fetch_round(tmp_path, embedder), url)
-        assert site.requested(gone.path) == 4 and (fifth.new, fifth.failed) == (1, 0)
+        assert statuses(site, "/feed/atom.xml")[3:] == [200] and site.requested(gone.path) == 3
+        assert (fourth.new, fourth.failed, fourth.resting) == (0, 1, 1)
+        fetch_round(tmp_path, embedder)
+        assert statuses(site, "/feed/atom.xml")[4:] == [304] and site.requested(gone.path) == 3
+
+        monkeypatch.setattr(feed_list, "now", later(days=2))  # the site is back
+        sixth = state(fetch_round(tmp_path, embedder), url)
+        assert site.requested(gone.path) == 4 and (sixth.new, sixth.failed, sixth.resting) == (1, 0, 0)
         assert article_id(site.url(gone.path)) in indexed_ids(tmp_path, embedder)
+
+
+def later(days: int):
+    """A clock ``days`` ahead of the real one, as ``feed_list.now`` tells the time."""
+    from datetime import datetime, timedelta, timezone
+
+    return lambda: (datetime.now(timezone.utc) + timedelta(days=days)).isoformat(timespec="seconds")
+
+
+def test_a_removed_feed_takes_its_failing_pages_with_it(tmp_path):
+    feeds = FeedList(tmp_path)
+    try:
+        feed = feeds.add("https://news.example/rss")
+        failures = {f"https://news.example/{n}.html": None for n in range(3)}
+        for _ in range(feed_list.MAX_PAGE_TRIES):
+            feeds.record(feed, etag=None, last_modified=None, new=0, failed=3, error="HTTP 404", indexed={},
+                         failures=failures)
+        assert feeds.get(feed.url).resting == 3 and feeds.resting("https://news.example/0.html")
+        feeds.remove(feed.url)
+        feed = feeds.add(feed.url)
+        assert feeds.get(feed.url).resting == 0 and feeds.tries("https://news.example/0.html") == 0
+    finally:
+        feeds.close()
 
 
 def test_updated_entries_held_back_are_fetched_in_the_next_rounds(tmp_path, embedder, monkeypatch):

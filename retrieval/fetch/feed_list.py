@@ -3,8 +3,9 @@
 One row a feed (its URL, the outlet to credit, the validators for a conditional GET, the last
 fetch's time, new and failed counts and error), one row an entry already indexed, so the
 next fetch asks only for pages it has not read, and one row a page that failed, with the number
-of rounds in a row it failed (``feed_round`` leaves a page alone after a few, until its feed says
-the entry was updated). Entries are kept under their normalised URL
+of rounds in a row it failed. A page that failed ``MAX_PAGE_TRIES`` rounds in a row rests: it is
+tried once a day (``RETRY_AFTER``) rather than every round, until it works or its feed says the
+entry was updated; a failure not tried again for ``FORGET_AFTER`` (its entry left the feed) is dropped. Entries are kept under their normalised URL
 (``pages.normalise_url``: no tracking parameters, fragment or default port), so a feed that tags
 its links with changing ``utm_*``, ``fbclid`` or ``gclid`` parameters does not have them read again.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from retrieval.errors import ConfigError
@@ -31,6 +32,9 @@ CREATE TABLE IF NOT EXISTS entries (url TEXT PRIMARY KEY, feed TEXT NOT NULL, ar
 CREATE TABLE IF NOT EXISTS failures (url TEXT PRIMARY KEY, feed TEXT NOT NULL, tries INTEGER NOT NULL,
     last_try TEXT NOT NULL, updated TEXT);
 """
+MAX_PAGE_TRIES = 5  # rounds in a row a page may fail before it rests
+RETRY_AFTER = timedelta(days=1)  # how often a resting page is tried
+FORGET_AFTER = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -46,6 +50,7 @@ class Feed:
     new: int = 0
     failed: int = 0
     last_error: str | None = None
+    resting: int = 0  # pages that kept failing, now tried once a day
 
 
 class FeedList:
@@ -74,12 +79,14 @@ class FeedList:
         with self._db:
             if not self._db.execute("DELETE FROM feeds WHERE url = ?", (url,)).rowcount:
                 raise ConfigError(f"{url} is not followed; `newsbot feeds list` shows every feed")
+            self._db.execute("DELETE FROM failures WHERE feed = ?", (url,))
 
     def feeds(self) -> list[Feed]:
-        return [Feed(*row) for row in self._db.execute(f"SELECT {_FIELDS} FROM feeds ORDER BY added, url")]
+        return [Feed(*row) for row in self._db.execute(f"SELECT {_FIELDS} FROM feeds ORDER BY added, url",
+                                                        (MAX_PAGE_TRIES,))]
 
     def get(self, url: str) -> Feed:
-        return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (url,)).fetchone())
+        return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (MAX_PAGE_TRIES, url)).fetchone())
 
     def seen(self, entry_url: str, updated: str | None = None) -> bool:
         """Whether the entry is indexed as it is now: not when the feed says it was updated later
@@ -95,11 +102,24 @@ class FeedList:
     def tries(self, entry_url: str, updated: str | None = None) -> int:
         """The rounds in a row the entry's page failed, as it is now (0 when the feed says it was
         updated after the last failure)."""
-        row = self._db.execute("SELECT tries, updated FROM failures WHERE url = ?",
+        return self._failure(entry_url, updated)[0]
+
+    def resting(self, entry_url: str, updated: str | None = None) -> bool:
+        """Whether the entry's page kept failing and was tried less than ``RETRY_AFTER`` ago."""
+        tries, last_try = self._failure(entry_url, updated)
+        return tries >= MAX_PAGE_TRIES and last_try > _ago(RETRY_AFTER)
+
+    def retry_due(self, feed_url: str) -> bool:
+        """Whether a resting page of the feed is due to be tried (the feed must then be read whole)."""
+        return self._db.execute("SELECT 1 FROM failures WHERE feed = ? AND tries >= ? AND last_try <= ? LIMIT 1",
+                                (feed_url, MAX_PAGE_TRIES, _ago(RETRY_AFTER))).fetchone() is not None
+
+    def _failure(self, entry_url: str, updated: str | None) -> tuple[int, str]:
+        row = self._db.execute("SELECT tries, last_try, updated FROM failures WHERE url = ?",
                                (normalise_url(entry_url),)).fetchone()
-        if row is None or (updated is not None and (row[1] is None or updated > row[1])):
-            return 0
-        return row[0]
+        if row is None or (updated is not None and (row[2] is None or updated > row[2])):
+            return 0, ""
+        return row[0], row[1]
 
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
                error: str | None, indexed: dict[str, tuple[str, str | None]],
@@ -119,13 +139,20 @@ class FeedList:
             self._db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
                                  [(normalise_url(url), feed.url, tries[url], stamp, updated)
                                   for url, updated in failures.items()])
+            self._db.execute("DELETE FROM failures WHERE feed = ? AND last_try < ?", (feed.url, _ago(FORGET_AFTER)))
 
     def close(self) -> None:
         self._db.close()
 
 
-_FIELDS = "url, outlet, added, etag, last_modified, last_fetch, new, failed, last_error"
+_FIELDS = ("url, outlet, added, etag, last_modified, last_fetch, new, failed, last_error, "
+           "(SELECT COUNT(*) FROM failures WHERE failures.feed = feeds.url AND failures.tries >= ?)")
 
 
 def now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _ago(span: timedelta) -> str:
+    """The time ``span`` before ``now()``, in the same form (ISO times in UTC compare as text)."""
+    return (datetime.fromisoformat(now()) - span).isoformat(timespec="seconds")

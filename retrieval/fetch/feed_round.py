@@ -6,8 +6,8 @@ next step, so an entry counts as seen only once its article is in the index.
 
 A feed whose round left entries to retry (pages that failed, updated entries held back) keeps no
 validators, so the next round reads it whole rather than getting a 304 that would hide them. A
-page that failed ``MAX_PAGE_TRIES`` rounds in a row is left alone (its feed's error says so) until
-the feed says its entry was updated, and no longer keeps the feed from its validators."""
+page that failed ``feed_list.MAX_PAGE_TRIES`` rounds in a row rests (``FeedList.resting``): it no
+longer keeps its feed from a 304, and is tried once a day, when its feed is read whole again."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass, field
 
 from retrieval.errors import NewsbotError
+from retrieval.fetch import feed_list
 from retrieval.fetch.feed_list import Feed, FeedList
 from retrieval.fetch.feeds import FeedEntry, read_feed
 from retrieval.fetch.fetcher import FEED_TYPES, PAGE_TYPES, Fetcher, FetchError, FetchSettings
@@ -46,9 +47,8 @@ class FeedOutcome:
 
     def fail_page(self, entry: FeedEntry, key: str, reason: str, tries: int) -> None:
         """The entry's page failed, for the ``tries``-th round in a row."""
-        if tries >= MAX_PAGE_TRIES:
-            reason += (f" (failed {tries} rounds in a row: not asked for again until the feed updates "
-                       "the entry)")
+        if tries >= feed_list.MAX_PAGE_TRIES:
+            reason += f" (failed {tries} rounds in a row: now tried once a day until it works)"
         self.fail(entry.url, reason)
         self.failures[key] = entry.updated
 
@@ -60,7 +60,6 @@ class FeedOutcome:
 
 
 MAX_REFETCHES = 10  # updated entries fetched again per feed and round; the rest wait for the next rounds
-MAX_PAGE_TRIES = 5  # rounds in a row a page may fail before it is left alone (until its entry is updated)
 
 
 class FetchStopped(NewsbotError):
@@ -103,7 +102,9 @@ def _stop_here(stop: threading.Event) -> None:
 def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
     _stop_here(shared.stop)
     try:
-        result = shared.fetcher.fetch(feed.url, etag=feed.etag, last_modified=feed.last_modified, accept=FEED_TYPES)
+        whole = shared.feeds.retry_due(feed.url)  # a 304 would hide the resting pages due today
+        result = shared.fetcher.fetch(feed.url, etag=None if whole else feed.etag,
+                                      last_modified=None if whole else feed.last_modified, accept=FEED_TYPES)
         entries = [] if result.not_modified else read_feed(result.text or "", result.final_url)
     except FetchError as exc:
         log.warning("reading the feed %s failed: %s", feed.url, exc.reason)
@@ -117,7 +118,7 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         key = normalise_url(entry.url)
         if key in shared.entries or shared.feeds.seen(key, entry.updated):
             continue
-        if shared.feeds.tries(key, entry.updated) >= MAX_PAGE_TRIES:  # its page keeps failing: left alone
+        if shared.feeds.resting(key, entry.updated):  # its page keeps failing: tried once a day
             continue
         if shared.feeds.known(key):  # updated since: fetched again, a few a round (some feeds restamp every entry)
             refetched += 1
@@ -127,7 +128,8 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         shared.entries.add(key)
         _stop_here(shared.stop)
         _read_entry(shared, entry, key, outcome)
-    retry = any(shared.feeds.tries(key, updated) + 1 < MAX_PAGE_TRIES for key, updated in outcome.failures.items())
+    retry = any(shared.feeds.tries(key, updated) + 1 < feed_list.MAX_PAGE_TRIES
+                for key, updated in outcome.failures.items())
     if retry or outcome.deferred:  # a 304 next time would hide the entries left to retry
         outcome.etag = outcome.last_modified = None
     return outcome
