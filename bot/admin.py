@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from telegram import BotCommand, BotCommandScopeChat, LinkPreviewOptions, Update
 from telegram.constants import ParseMode
-from telegram.error import TelegramError
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
 from retrieval.errors import NewsbotError
@@ -102,20 +102,33 @@ def gather_status(data: BotData) -> StatusReport:
 
 async def announce_admin_commands(application: Application) -> None:
     """Give each operator a menu with the operators' commands too (a chat-scoped menu, in both languages),
-    and take it back from users given it by an earlier start who are no longer operators."""
+    and take it back from users given it by an earlier start who are no longer operators.
+
+    Who holds the menu is recorded before it is given (so a crash in between leaves no holder
+    unrecorded) and again once it is known which menus were set and which were taken back."""
     data: BotData = application.bot_data
-    earlier = menu_holders(data.feeds_folder) if data.feeds_folder is not None else frozenset()
+    folder = data.feeds_folder
+    if folder is None:  # nowhere to keep the record
+        await _give_menus(application)
+        return
+    on_file = await asyncio.to_thread(menu_holders, folder)
+    earlier = on_file or frozenset()
+    if on_file is None or not data.admin_ids <= earlier:
+        on_file = earlier | data.admin_ids
+        await asyncio.to_thread(record_menu_holders, folder, on_file)
     kept = frozenset()
     for former in sorted(earlier - data.admin_ids):
-        try:
-            for language in COMMANDS:
-                await application.bot.delete_my_commands(scope=BotCommandScopeChat(former),
-                                                         language_code=None if language == "id" else language)
-        except TelegramError as exc:
-            log.warning("could not take the operators' menu back from a user no longer in NEWSBOT_ADMIN_IDS (%s); "
-                        "tried again at the next start", exc)
+        if not await _take_menu_back(application, former):
             kept |= {former}
-    for position, admin in enumerate(sorted(data.admin_ids), start=1):
+    holders = await _give_menus(application) | (earlier & data.admin_ids) | kept
+    if holders != on_file:
+        await asyncio.to_thread(record_menu_holders, folder, holders)
+
+
+async def _give_menus(application: Application) -> frozenset[int]:
+    """Set each operator's menu; the operators whose menu was set."""
+    given = frozenset()
+    for position, admin in enumerate(sorted(application.bot_data.admin_ids), start=1):
         for language, commands in COMMANDS.items():
             menu = [BotCommand(name, description) for name, description in commands + ADMIN_COMMANDS[language]]
             try:
@@ -126,8 +139,23 @@ async def announce_admin_commands(application: Application) -> None:
                             "(%s); has that user opened a chat with the bot? /status and /fetch work anyway",
                             position, exc)
                 break
-    if data.feeds_folder is not None and (earlier or data.admin_ids):
-        await asyncio.to_thread(record_menu_holders, data.feeds_folder, data.admin_ids | kept)
+            given |= {admin}
+    return given
+
+
+async def _take_menu_back(application: Application, user_id: int) -> bool:
+    """Delete the operators' menu of a former operator; False when Telegram could not be reached about it."""
+    for language in COMMANDS:
+        try:
+            await application.bot.delete_my_commands(scope=BotCommandScopeChat(user_id),
+                                                     language_code=None if language == "id" else language)
+        except TelegramError as exc:
+            if isinstance(exc, BadRequest) and "chat not found" in exc.message.lower():
+                return True  # no chat with the bot: no menu to take back
+            log.warning("could not take the operators' menu back from a user no longer in NEWSBOT_ADMIN_IDS (%s); "
+                        "tried again at the next start", exc)
+            return False
+    return True
 
 
 def stop_fetching_on_signals(application: Application) -> None:

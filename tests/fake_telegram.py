@@ -91,10 +91,11 @@ class Fault:
     times: int | None = 1
     retry_after: int | None = None
     delay: float = 0.0
+    description: str | None = None  # Telegram's words for the failure (default: a usual one for the status)
 
     def payload(self) -> dict:
-        payload = {"ok": False, "error_code": self.status,
-                   "description": _DESCRIPTIONS.get(self.status, "Error").format(retry_after=self.retry_after)}
+        usual = _DESCRIPTIONS.get(self.status, "Error").format(retry_after=self.retry_after)
+        payload = {"ok": False, "error_code": self.status, "description": self.description or usual}
         if self.retry_after is not None:
             payload["parameters"] = {"retry_after": self.retry_after}
         return payload
@@ -160,10 +161,10 @@ class FakeBotApi:
         self.fail(method, 500)
 
     def fail(self, method: str, status: int | None = 500, *, times: int | None = 1, retry_after: int | None = None,
-             delay: float = 0.0) -> None:
+             delay: float = 0.0, description: str | None = None) -> None:
         """Queue a Fault for ``method``: faults queued for one method apply in order."""
         with self._cond:
-            self._faults.setdefault(method, []).append(Fault(status, times, retry_after, delay))
+            self._faults.setdefault(method, []).append(Fault(status, times, retry_after, delay, description))
 
     def clear_faults(self, method: str) -> None:
         with self._cond:

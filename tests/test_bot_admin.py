@@ -83,8 +83,13 @@ def test_a_user_taken_out_of_the_operators_loses_their_menu_at_the_next_start(ap
     (folder / "operator_menus.json").write_text("{not json")  # a damaged record: a warning, and written again
     with caplog.at_level("WARNING", logger="bot.operator_menus"):
         start_bot(api, embedder, folder, served_site, admins=frozenset({ADMIN})).stop()
-    assert "operator_menus.json" in caplog.text and "Delete the file" in caplog.text
+    assert "operator_menus.json" in caplog.text and "written again" in caplog.text
     assert '"holders": [4242]' in (folder / "operator_menus.json").read_text()
+
+    api.fail("deleteMyCommands", 400, description="Bad Request: chat not found")  # no chat, so no menu
+    start_bot(api, embedder, folder, served_site, admins=frozenset()).stop()
+    assert len(api.sent("deleteMyCommands")) == 6  # one try, taken as done
+    assert '"holders": []' in (folder / "operator_menus.json").read_text()
 
 
 def test_operators_get_status_and_fetch_others_a_polite_refusal(api, embedder, seed_index, served_site, tmp_path):
