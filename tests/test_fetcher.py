@@ -142,8 +142,8 @@ def test_a_name_that_turns_private_after_the_check_is_refused_when_connecting(si
         client.get(site.url("/").replace("127.0.0.1", "news.example"))
     # The fetcher's own check sees public answers (the page, then its robots.txt); the connection does not.
     with Fetcher(local_settings(allow_private=False), resolve=rebinding(2)) as fetcher:
-        with pytest.raises(FetchError, match="127.0.0.1 is a private or reserved address"):
-            fetcher.fetch(site.url("/"))
+        with pytest.raises(FetchError, match=r"robots.txt could not be read \(127.0.0.1 is a private or reserved"):
+            fetcher.fetch(site.url("/"))  # the connection's own words, not "the request to ... failed"
     assert len(site.arrivals) == arrived  # nothing was sent
 
 

@@ -77,6 +77,9 @@ def public_only_transport(resolve: Resolver = socket.getaddrinfo) -> httpx.HTTPT
     go through ``PublicOnlyBackend``. httpx 0.28 takes no network backend of its own, so its
     connection pool is replaced by httpcore's, built the same way with the backend."""
     transport = httpx.HTTPTransport(trust_env=False)
+    if not isinstance(getattr(transport, "_pool", None), httpcore.ConnectionPool):  # never fetch unguarded
+        raise RuntimeError(f"httpx {httpx.__version__} keeps its connection pool elsewhere; newsbot needs "
+                           "httpx 0.28 (reinstall newsbot)")
     transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(trust_env=False),
                                               max_connections=100, max_keepalive_connections=20,
                                               keepalive_expiry=5.0,  # httpx's default limits

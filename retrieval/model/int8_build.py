@@ -19,6 +19,7 @@ import json
 import logging
 import shutil
 import sys
+import threading
 import warnings
 from pathlib import Path
 
@@ -66,11 +67,20 @@ def calibration_texts() -> list[tuple[str, str]]:
                               "or set NEWSBOT_ENCODER=float32 to skip the int8 model") from exc
 
 
+_STDOUT_SWAP = threading.Lock()  # the swap below changes process-wide state: one build at a time
+
+
 @contextlib.contextmanager
 def stdout_kept_clean():
     """While NNCF works: its log (a handler bound to stdout when it was imported) only from warnings up,
     and both its log and its progress bars on stderr. stdout belongs to newsbot's own output
     (``ask --json``), and the first question builds the fast forms."""
+    with _STDOUT_SWAP, _nncf_on_stderr():
+        yield
+
+
+@contextlib.contextmanager
+def _nncf_on_stderr():
     nncf_log = logging.getLogger("nncf")
     handlers = [h for h in nncf_log.handlers if isinstance(h, logging.StreamHandler)]
     streams, level = [h.stream for h in handlers], nncf_log.level
