@@ -289,10 +289,9 @@ def test_a_removed_feed_takes_its_failing_pages_with_it(tmp_path):
     feeds = FeedList(tmp_path)
     try:
         feed = feeds.add("https://news.example/rss")
-        failures = {f"https://news.example/{n}.html": None for n in range(3)}
-        for _ in range(feed_list.MAX_PAGE_TRIES):
+        for tries in range(1, feed_list.MAX_PAGE_TRIES + 1):
             feeds.record(feed, etag=None, last_modified=None, new=0, failed=3, error="HTTP 404", indexed={},
-                         failures=failures)
+                         failures={f"https://news.example/{n}.html": (None, tries) for n in range(3)})
         assert feeds.get(feed.url).resting == 3 and feeds.resting("https://news.example/0.html")
         feeds.remove(feed.url)
         feed = feeds.add(feed.url)

@@ -5,7 +5,8 @@ fetch's time, new and failed counts and error), one row an entry already indexed
 next fetch asks only for pages it has not read, and one row a page that failed, with the number
 of rounds in a row it failed. A page that failed ``MAX_PAGE_TRIES`` rounds in a row rests: it is
 tried once a day (``RETRY_AFTER``) rather than every round, until it works or its feed says the
-entry was updated; a failure not tried again for ``FORGET_AFTER`` (its entry left the feed) is dropped. Entries are kept under their normalised URL
+entry was updated; a failure not tried again for ``FORGET_AFTER`` (its entry left the feed) is
+dropped. Entries are kept under their normalised URL
 (``pages.normalise_url``: no tracking parameters, fragment or default port), so a feed that tags
 its links with changing ``utm_*``, ``fbclid`` or ``gclid`` parameters does not have them read again.
 """
@@ -86,7 +87,8 @@ class FeedList:
                                                         (MAX_PAGE_TRIES,))]
 
     def get(self, url: str) -> Feed:
-        return Feed(*self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (MAX_PAGE_TRIES, url)).fetchone())
+        row = self._db.execute(f"SELECT {_FIELDS} FROM feeds WHERE url = ?", (MAX_PAGE_TRIES, url)).fetchone()
+        return Feed(*row)
 
     def seen(self, entry_url: str, updated: str | None = None) -> bool:
         """Whether the entry is indexed as it is now: not when the feed says it was updated later
@@ -123,11 +125,11 @@ class FeedList:
 
     def record(self, feed: Feed, *, etag: str | None, last_modified: str | None, new: int, failed: int,
                error: str | None, indexed: dict[str, tuple[str, str | None]],
-               failures: dict[str, str | None] | None = None) -> None:
+               failures: dict[str, tuple[str | None, int]] | None = None) -> None:
         """One fetch of ``feed``: its counts and error, the entries now indexed (URL -> article id,
-        the entry's update time) and the entries whose page failed (URL -> the entry's update time)."""
+        the entry's update time) and the entries whose page failed (URL -> the entry's update time,
+        rounds in a row it has failed, this one included)."""
         stamp, failures = now(), failures or {}
-        tries = {url: self.tries(url, updated) + 1 for url, updated in failures.items()}
         with self._db:
             self._db.execute("UPDATE feeds SET etag = ?, last_modified = ?, last_fetch = ?, new = ?, failed = ?, "
                              "last_error = ? WHERE url = ?",
@@ -137,8 +139,8 @@ class FeedList:
                                   for url, (article, updated) in indexed.items()])
             self._db.executemany("DELETE FROM failures WHERE url = ?", [(normalise_url(url),) for url in indexed])
             self._db.executemany("INSERT OR REPLACE INTO failures VALUES (?, ?, ?, ?, ?)",
-                                 [(normalise_url(url), feed.url, tries[url], stamp, updated)
-                                  for url, updated in failures.items()])
+                                 [(normalise_url(url), feed.url, tries, stamp, updated)
+                                  for url, (updated, tries) in failures.items()])
             self._db.execute("DELETE FROM failures WHERE feed = ? AND last_try < ?", (feed.url, _ago(FORGET_AFTER)))
 
     def close(self) -> None:

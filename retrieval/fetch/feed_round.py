@@ -36,7 +36,7 @@ class FeedOutcome:
     last_modified: str | None
     articles: list[Article] = field(default_factory=list)
     entries: dict[str, tuple[str, str | None]] = field(default_factory=dict)  # entry URL -> article id, updated
-    failures: dict[str, str | None] = field(default_factory=dict)  # entry URL whose page failed -> updated
+    failures: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # failed entry URL -> updated, tries
     failed: int = 0
     error: str | None = None
     deferred: int = 0  # updated entries held back for the next rounds (MAX_REFETCHES)
@@ -50,7 +50,7 @@ class FeedOutcome:
         if tries >= feed_list.MAX_PAGE_TRIES:
             reason += f" (failed {tries} rounds in a row: now tried once a day until it works)"
         self.fail(entry.url, reason)
-        self.failures[key] = entry.updated
+        self.failures[key] = (entry.updated, tries)
 
     def drop_duplicates(self, skipped: set[str]) -> None:
         """Move the articles the index did not store (``skipped``: their sources; the same text is stored
@@ -128,8 +128,7 @@ def _read_one(shared: _Round, feed: Feed) -> FeedOutcome:
         shared.entries.add(key)
         _stop_here(shared.stop)
         _read_entry(shared, entry, key, outcome)
-    retry = any(shared.feeds.tries(key, updated) + 1 < feed_list.MAX_PAGE_TRIES
-                for key, updated in outcome.failures.items())
+    retry = any(tries < feed_list.MAX_PAGE_TRIES for _, tries in outcome.failures.values())
     if retry or outcome.deferred:  # a 304 next time would hide the entries left to retry
         outcome.etag = outcome.last_modified = None
     return outcome
